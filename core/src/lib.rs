@@ -1,0 +1,18 @@
+//! wacast: a WhatsApp multi-device client SDK.
+//!
+//! Link WhatsApp accounts (QR code or phone pair code), keep their sessions in your own
+//! storage, and send one-to-one messages and template campaigns with per-recipient delivery
+//! tracking, in-process.
+//!
+//! The crate is layered; lower layers know nothing of upper ones, and the protocol layers are
+//! sans-IO (bytes and events in, bytes and events out):
+//!
+//! - [`proto`]: protobuf types generated from the project's own `.proto` files.
+
+/// Protobuf types generated at build time from `core/proto/*.proto`.
+///
+/// One module per protobuf package.
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod proto {
+    include!(concat!(env!("OUT_DIR"), "/_includes.rs"));
+}
