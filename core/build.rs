@@ -6,8 +6,14 @@ use std::path::{Path, PathBuf};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_dir = Path::new("proto");
     println!("cargo:rerun-if-changed={}", proto_dir.display());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(proto_dir)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+    let entries = match std::fs::read_dir(proto_dir) {
+        Ok(entries) => entries.collect::<Result<Vec<_>, _>>()?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .into_iter()
+        .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "proto"))
         .collect();
     files.sort();

@@ -7,7 +7,12 @@
 //! The crate is layered; lower layers know nothing of upper ones, and the protocol layers are
 //! sans-IO (bytes and events in, bytes and events out):
 //!
+//! - [`jid`]: WhatsApp addresses.
+//! - [`binary`]: the binary XML node codec every stanza travels in.
 //! - [`proto`]: protobuf types generated from the project's own `.proto` files.
+
+pub mod binary;
+pub mod jid;
 
 /// Protobuf types generated at build time from `core/proto/*.proto`.
 ///

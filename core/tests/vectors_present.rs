@@ -5,5 +5,9 @@ mod common;
 #[test]
 fn shared_vectors_folder_is_present_and_readable() {
     let files = common::vector_files("");
-    assert!(files.len() >= 5, "expected the shared vector files, found {}", files.len());
+    assert!(
+        files.len() >= 5,
+        "expected the shared vector files, found {}",
+        files.len()
+    );
 }

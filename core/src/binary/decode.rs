@@ -1,0 +1,262 @@
+//! The decoder: bytes of one node (no flags byte) to a [`NodeRef`].
+
+use super::packed::{PackKind, Packed};
+use super::reader::Reader;
+use super::token::{self, marker};
+use super::value::{JidForm, JidRef, Text, ValueRef};
+use super::{BinaryError, ContentRef, MAX_DEPTH, NodeRef};
+use crate::jid::Server;
+
+impl<'a> NodeRef<'a> {
+    /// Decodes one node that must fill `data` exactly (no flags byte; see
+    /// [`super::unpack_frame`] for whole frames).
+    pub fn decode(data: &'a [u8]) -> Result<NodeRef<'a>, BinaryError> {
+        let mut reader = Reader::new(data);
+        let node = read_node(&mut reader, 1)?;
+        match reader.remaining() {
+            0 => Ok(node),
+            remaining => Err(BinaryError::LeftoverData { remaining }),
+        }
+    }
+}
+
+fn read_list_size(r: &mut Reader<'_>, tag: u8) -> Result<Option<usize>, BinaryError> {
+    Ok(match tag {
+        marker::LIST_EMPTY => Some(0),
+        marker::LIST_8 => Some(r.u8()? as usize),
+        marker::LIST_16 => Some(r.u16()? as usize),
+        _ => None,
+    })
+}
+
+fn read_node<'a>(r: &mut Reader<'a>, depth: usize) -> Result<NodeRef<'a>, BinaryError> {
+    if depth > MAX_DEPTH {
+        return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
+    }
+    let at = r.position();
+    let first = r.u8()?;
+    let size = match read_list_size(r, first)? {
+        Some(0) => {
+            return Err(BinaryError::InvalidNode {
+                reason: "node list is empty",
+                at,
+            });
+        }
+        Some(size) => size,
+        None => return Err(BinaryError::InvalidToken { byte: first, at }),
+    };
+
+    let tag_at = r.position();
+    let tag = match read_value(r)? {
+        Some(ValueRef::Text(text)) if !text.is_empty() => text,
+        _ => {
+            return Err(BinaryError::InvalidNode {
+                reason: "tag is not a non-empty string",
+                at: tag_at,
+            });
+        }
+    };
+
+    let attr_count = (size - 1) / 2;
+    // Each attribute takes at least two bytes: never reserve more than the input can hold.
+    let mut attrs = Vec::with_capacity(attr_count.min(r.remaining() / 2));
+    for _ in 0..attr_count {
+        let key_at = r.position();
+        let key = match read_value(r)? {
+            Some(ValueRef::Text(text)) if !text.is_empty() => text,
+            _ => return Err(BinaryError::NonStringKey { at: key_at }),
+        };
+        let value = read_value(r)?.unwrap_or(ValueRef::Text(Text::Str("")));
+        attrs.push((key, value));
+    }
+
+    let content = if size % 2 == 0 {
+        read_content(r, depth)?
+    } else {
+        ContentRef::Empty
+    };
+    Ok(NodeRef {
+        tag,
+        attrs,
+        content,
+    })
+}
+
+fn read_content<'a>(r: &mut Reader<'a>, depth: usize) -> Result<ContentRef<'a>, BinaryError> {
+    let at = r.position();
+    let first = r.u8()?;
+    if let Some(count) = read_list_size(r, first)? {
+        if count == 0 {
+            return Ok(ContentRef::Empty);
+        }
+        // A child takes at least two bytes.
+        let mut nodes = Vec::with_capacity(count.min(r.remaining() / 2));
+        for _ in 0..count {
+            nodes.push(read_node(r, depth + 1)?);
+        }
+        return Ok(ContentRef::Nodes(nodes));
+    }
+    if let Some(bytes) = read_binary(r, first)? {
+        return Ok(ContentRef::Bytes(bytes));
+    }
+    match read_value_after(r, first, at)? {
+        Some(value) => Ok(ContentRef::Value(value)),
+        None => Ok(ContentRef::Empty),
+    }
+}
+
+/// Reads the bytes of a `BINARY_8/20/32` value whose marker is `first`.
+fn read_binary<'a>(r: &mut Reader<'a>, first: u8) -> Result<Option<&'a [u8]>, BinaryError> {
+    let len = match first {
+        marker::BINARY_8 => r.u8()? as usize,
+        marker::BINARY_20 => r.u20()?,
+        marker::BINARY_32 => r.u32()? as usize,
+        _ => return Ok(None),
+    };
+    r.take(len).map(Some)
+}
+
+/// Reads a string or JID. `None` is `LIST_EMPTY`, the empty value.
+fn read_value<'a>(r: &mut Reader<'a>) -> Result<Option<ValueRef<'a>>, BinaryError> {
+    let at = r.position();
+    let first = r.u8()?;
+    if let Some(bytes) = read_binary(r, first)? {
+        let text = std::str::from_utf8(bytes).map_err(|_| BinaryError::InvalidUtf8 { at })?;
+        return Ok(Some(ValueRef::Text(Text::Str(text))));
+    }
+    read_value_after(r, first, at)
+}
+
+fn read_value_after<'a>(
+    r: &mut Reader<'a>,
+    first: u8,
+    at: usize,
+) -> Result<Option<ValueRef<'a>>, BinaryError> {
+    let value = match first {
+        marker::LIST_EMPTY => return Ok(None),
+        1..=235 => ValueRef::Text(Text::Str(
+            token::single(first).ok_or(BinaryError::InvalidToken { byte: first, at })?,
+        )),
+        marker::DICTIONARY_0..=marker::DICTIONARY_3 => {
+            let index = r.u8()?;
+            let dict = first - marker::DICTIONARY_0;
+            ValueRef::Text(Text::Str(
+                token::double(dict, index).ok_or(BinaryError::InvalidToken { byte: first, at })?,
+            ))
+        }
+        marker::NIBBLE_8 => ValueRef::Text(Text::Packed(read_packed(r, PackKind::Nibble)?)),
+        marker::HEX_8 => ValueRef::Text(Text::Packed(read_packed(r, PackKind::Hex)?)),
+        marker::JID_PAIR => {
+            let user = read_text(r)?;
+            let server_at = r.position();
+            let server = read_server(r, server_at)?;
+            ValueRef::Jid(JidRef {
+                user,
+                server,
+                device: 0,
+                integrator: 0,
+                form: JidForm::Pair,
+            })
+        }
+        marker::AD_JID => {
+            let domain = r.u8()?;
+            let device = r.u8()?;
+            let user = read_text(r)?;
+            let server = match domain {
+                0 => Server::User,
+                1 => Server::Lid,
+                d if d >= 128 && d % 2 == 0 => Server::Hosted,
+                d if d >= 128 => Server::HostedLid,
+                _ => {
+                    return Err(BinaryError::InvalidJid {
+                        reason: "unknown AD JID domain",
+                        at,
+                    });
+                }
+            };
+            ValueRef::Jid(JidRef {
+                user,
+                server,
+                device: device.into(),
+                integrator: 0,
+                form: JidForm::Device,
+            })
+        }
+        marker::FB_JID => {
+            let user = read_text(r)?;
+            let device = r.u16()?;
+            let server_at = r.position();
+            if !read_text(r)?.eq_str(Server::Messenger.as_str()) {
+                return Err(BinaryError::InvalidNode {
+                    reason: "FB JID server is not msgr",
+                    at: server_at,
+                });
+            }
+            ValueRef::Jid(JidRef {
+                user,
+                server: Server::Messenger,
+                device,
+                integrator: 0,
+                form: JidForm::Messenger,
+            })
+        }
+        marker::INTEROP_JID => {
+            let user = read_text(r)?;
+            let device = r.u16()?;
+            let integrator = r.u16()?;
+            let server_at = r.position();
+            if !read_text(r)?.eq_str(Server::Interop.as_str()) {
+                return Err(BinaryError::InvalidNode {
+                    reason: "interop JID server is not interop",
+                    at: server_at,
+                });
+            }
+            ValueRef::Jid(JidRef {
+                user,
+                server: Server::Interop,
+                device,
+                integrator,
+                form: JidForm::Interop,
+            })
+        }
+        _ => return Err(BinaryError::InvalidToken { byte: first, at }),
+    };
+    Ok(Some(value))
+}
+
+/// A string that must not be a JID (JID users and servers).
+fn read_text<'a>(r: &mut Reader<'a>) -> Result<Text<'a>, BinaryError> {
+    let at = r.position();
+    match read_value(r)? {
+        None => Ok(Text::Str("")),
+        Some(ValueRef::Text(text)) => Ok(text),
+        Some(ValueRef::Jid(_)) => Err(BinaryError::InvalidJid {
+            reason: "a JID inside a JID",
+            at,
+        }),
+    }
+}
+
+fn read_server(r: &mut Reader<'_>, at: usize) -> Result<Server, BinaryError> {
+    let name = read_text(r)?;
+    match name {
+        Text::Str(s) => Server::from_name(s),
+        Text::Packed(_) => None,
+    }
+    .ok_or(BinaryError::InvalidJid {
+        reason: "JID server is not a known server",
+        at,
+    })
+}
+
+fn read_packed<'a>(r: &mut Reader<'a>, kind: PackKind) -> Result<Packed<'a>, BinaryError> {
+    let header = r.u8()?;
+    let odd = header & 0x80 != 0;
+    let len = (header & 0x7f) as usize;
+    let at = r.position();
+    let data = r.take(len)?;
+    if odd && len == 0 {
+        return Err(BinaryError::InvalidToken { byte: header, at });
+    }
+    Packed::new(kind, data, odd, at)
+}
