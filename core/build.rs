@@ -24,9 +24,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let include_file = out_dir.join("_includes.rs");
     if files.is_empty() {
         std::fs::write(&include_file, "")?;
+        std::fs::write(out_dir.join("file_descriptor_set.bin"), [])?;
         return Ok(());
     }
     let descriptors = protox::compile(&files, [proto_dir])?;
+    // Kept for reflection: tests check field numbers against vectors with it.
+    std::fs::write(
+        out_dir.join("file_descriptor_set.bin"),
+        prost::Message::encode_to_vec(&descriptors),
+    )?;
     prost_build::Config::new()
         .include_file("_includes.rs")
         .compile_fds(descriptors)?;

@@ -16,8 +16,12 @@ pub mod jid;
 
 /// Protobuf types generated at build time from `core/proto/*.proto`.
 ///
-/// One module per protobuf package.
+/// One module per protobuf package: `wa` for WhatsApp's own messages.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod proto {
     include!(concat!(env!("OUT_DIR"), "/_includes.rs"));
+
+    /// The encoded `FileDescriptorSet` of every `.proto` file, for reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/file_descriptor_set.bin"));
 }
