@@ -4,7 +4,7 @@
 mod common;
 
 use serde_json::Value;
-use wacast::binary::{self, BinaryError, Content, Node, NodeRef};
+use wacast::binary::{self, BinaryError, Content, Node, NodeTree};
 
 /// Builds the input node of an `encode[]` vector.
 fn node_from_json(json: &Value) -> Node {
@@ -194,7 +194,7 @@ fn decode_vectors_decode_or_fail_as_recorded() {
             }
             // The borrowed decoder agrees with the owned one.
             if let Ok(body) = binary::unpack_frame(&frame) {
-                let borrowed = NodeRef::decode(&body).map(|n| n.to_owned_node());
+                let borrowed = NodeTree::decode(&body).map(|t| t.root().to_owned_node());
                 assert_eq!(borrowed, binary::decode_frame(&frame), "{name}: NodeRef");
             }
             checked += 1;

@@ -1,23 +1,45 @@
 //! The decoder: bytes of one node (no flags byte) to a [`NodeRef`].
 
+use super::node_ref::{NodeTree, Slot, SlotContent};
 use super::packed::{PackKind, Packed};
 use super::reader::Reader;
 use super::token::{self, marker};
 use super::value::{JidForm, JidRef, Text, ValueRef};
-use super::{BinaryError, ContentRef, MAX_DEPTH, NodeRef};
+use super::{BinaryError, MAX_DEPTH};
 use crate::jid::Server;
 
-impl<'a> NodeRef<'a> {
+impl<'a> NodeTree<'a> {
     /// Decodes one node that must fill `data` exactly (no flags byte; see
     /// [`super::unpack_frame`] for whole frames).
-    pub fn decode(data: &'a [u8]) -> Result<NodeRef<'a>, BinaryError> {
-        let mut reader = Reader::new(data);
-        let node = read_node(&mut reader, 1)?;
-        match reader.remaining() {
-            0 => Ok(node),
+    pub fn decode(data: &'a [u8]) -> Result<NodeTree<'a>, BinaryError> {
+        let mut decoder = Decoder {
+            reader: Reader::new(data),
+            // A node takes at least two bytes, an attribute at least two: these estimates
+            // avoid most regrowth without reserving more than the input can hold.
+            tree: NodeTree {
+                nodes: Vec::with_capacity((data.len() / 24).clamp(1, 4096)),
+                attrs: Vec::with_capacity((data.len() / 12).min(8192)),
+            },
+        };
+        decoder.tree.nodes.push(EMPTY_SLOT);
+        decoder.read_node(0, 1)?;
+        match decoder.reader.remaining() {
+            0 => Ok(decoder.tree),
             remaining => Err(BinaryError::LeftoverData { remaining }),
         }
     }
+}
+
+const EMPTY_SLOT: Slot<'static> = Slot {
+    tag: Text::Str(""),
+    attrs_start: 0,
+    attrs_len: 0,
+    content: SlotContent::Empty,
+};
+
+struct Decoder<'a> {
+    reader: Reader<'a>,
+    tree: NodeTree<'a>,
 }
 
 fn read_list_size(r: &mut Reader<'_>, tag: u8) -> Result<Option<usize>, BinaryError> {
@@ -29,83 +51,104 @@ fn read_list_size(r: &mut Reader<'_>, tag: u8) -> Result<Option<usize>, BinaryEr
     })
 }
 
-fn read_node<'a>(r: &mut Reader<'a>, depth: usize) -> Result<NodeRef<'a>, BinaryError> {
-    if depth > MAX_DEPTH {
-        return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
-    }
-    let at = r.position();
-    let first = r.u8()?;
-    let size = match read_list_size(r, first)? {
-        Some(0) => {
-            return Err(BinaryError::InvalidNode {
-                reason: "node list is empty",
-                at,
-            });
+impl<'a> Decoder<'a> {
+    /// Decodes the node at the reader into `tree.nodes[slot]`.
+    fn read_node(&mut self, slot: usize, depth: usize) -> Result<(), BinaryError> {
+        if depth > MAX_DEPTH {
+            return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
         }
-        Some(size) => size,
-        None => return Err(BinaryError::InvalidToken { byte: first, at }),
-    };
-
-    let tag_at = r.position();
-    let tag = match read_value(r)? {
-        Some(ValueRef::Text(text)) if !text.is_empty() => text,
-        _ => {
-            return Err(BinaryError::InvalidNode {
-                reason: "tag is not a non-empty string",
-                at: tag_at,
-            });
-        }
-    };
-
-    let attr_count = (size - 1) / 2;
-    // Each attribute takes at least two bytes: never reserve more than the input can hold.
-    let mut attrs = Vec::with_capacity(attr_count.min(r.remaining() / 2));
-    for _ in 0..attr_count {
-        let key_at = r.position();
-        let key = match read_value(r)? {
-            Some(ValueRef::Text(text)) if !text.is_empty() => text,
-            _ => return Err(BinaryError::NonStringKey { at: key_at }),
+        let r = &mut self.reader;
+        let at = r.position();
+        let first = r.u8()?;
+        let size = match read_list_size(r, first)? {
+            Some(0) => {
+                return Err(BinaryError::InvalidNode {
+                    reason: "node list is empty",
+                    at,
+                });
+            }
+            Some(size) => size,
+            None => return Err(BinaryError::InvalidToken { byte: first, at }),
         };
-        let value = read_value(r)?.unwrap_or(ValueRef::Text(Text::Str("")));
-        attrs.push((key, value));
+
+        let tag_at = r.position();
+        let tag = match read_name(r)? {
+            Some(text) => text,
+            None => {
+                return Err(BinaryError::InvalidNode {
+                    reason: "tag is not a non-empty string",
+                    at: tag_at,
+                });
+            }
+        };
+
+        let attr_count = (size - 1) / 2;
+        let attrs_start = self.tree.attrs.len();
+        for _ in 0..attr_count {
+            let r = &mut self.reader;
+            let key_at = r.position();
+            let key = match read_name(r)? {
+                Some(text) => text,
+                None => return Err(BinaryError::NonStringKey { at: key_at }),
+            };
+            let value = read_value(r)?.unwrap_or(ValueRef::Text(Text::Str("")));
+            self.tree.attrs.push((key, value));
+        }
+
+        let content = if size % 2 == 0 {
+            self.read_content(depth)?
+        } else {
+            SlotContent::Empty
+        };
+        // ok: both counts are bounded by the input length, itself below 2^32 for any frame
+        // (the frame length field is 24 bits; inflated frames are capped at MAX_INFLATED_LEN).
+        self.tree.nodes[slot] = Slot {
+            tag,
+            attrs_start: attrs_start as u32,
+            attrs_len: attr_count as u32,
+            content,
+        };
+        Ok(())
     }
 
-    let content = if size % 2 == 0 {
-        read_content(r, depth)?
-    } else {
-        ContentRef::Empty
-    };
-    Ok(NodeRef {
-        tag,
-        attrs,
-        content,
-    })
-}
-
-fn read_content<'a>(r: &mut Reader<'a>, depth: usize) -> Result<ContentRef<'a>, BinaryError> {
-    let at = r.position();
-    let first = r.u8()?;
-    if let Some(count) = read_list_size(r, first)? {
-        if count == 0 {
-            return Ok(ContentRef::Empty);
+    fn read_content(&mut self, depth: usize) -> Result<SlotContent<'a>, BinaryError> {
+        let r = &mut self.reader;
+        let at = r.position();
+        let first = r.u8()?;
+        if let Some(count) = read_list_size(r, first)? {
+            if count == 0 {
+                return Ok(SlotContent::Empty);
+            }
+            // Each child takes at least two bytes: refuse counts the input cannot hold before
+            // reserving their slots.
+            if count > r.remaining() / 2 {
+                return Err(BinaryError::UnexpectedEof {
+                    at: r.position(),
+                    needed: count * 2 - r.remaining(),
+                });
+            }
+            let first_child = self.tree.nodes.len();
+            self.tree.nodes.resize(first_child + count, EMPTY_SLOT);
+            for i in 0..count {
+                self.read_node(first_child + i, depth + 1)?;
+            }
+            return Ok(SlotContent::Nodes {
+                first: first_child as u32,
+                count: count as u32,
+            });
         }
-        // A child takes at least two bytes.
-        let mut nodes = Vec::with_capacity(count.min(r.remaining() / 2));
-        for _ in 0..count {
-            nodes.push(read_node(r, depth + 1)?);
+        if let Some(bytes) = read_binary(r, first)? {
+            return Ok(SlotContent::Bytes(bytes));
         }
-        return Ok(ContentRef::Nodes(nodes));
-    }
-    if let Some(bytes) = read_binary(r, first)? {
-        return Ok(ContentRef::Bytes(bytes));
-    }
-    match read_value_after(r, first, at)? {
-        Some(value) => Ok(ContentRef::Value(value)),
-        None => Ok(ContentRef::Empty),
+        match read_value_after(r, first, at)? {
+            Some(value) => Ok(SlotContent::Value(value)),
+            None => Ok(SlotContent::Empty),
+        }
     }
 }
 
 /// Reads the bytes of a `BINARY_8/20/32` value whose marker is `first`.
+#[inline(always)]
 fn read_binary<'a>(r: &mut Reader<'a>, first: u8) -> Result<Option<&'a [u8]>, BinaryError> {
     let len = match first {
         marker::BINARY_8 => r.u8()? as usize,
@@ -116,7 +159,45 @@ fn read_binary<'a>(r: &mut Reader<'a>, first: u8) -> Result<Option<&'a [u8]>, Bi
     r.take(len).map(Some)
 }
 
+/// Reads a tag or attribute key: a non-empty string, never a JID. `None` when it is not one.
+///
+/// Names are the most frequent values on the wire; this path returns a small type so the hot
+/// loop does not copy whole `ValueRef`s around.
+#[inline(always)]
+fn read_name<'a>(r: &mut Reader<'a>) -> Result<Option<Text<'a>>, BinaryError> {
+    let at = r.position();
+    let first = r.u8()?;
+    let text = match first {
+        1..=235 => {
+            Text::Str(token::single(first).ok_or(BinaryError::InvalidToken { byte: first, at })?)
+        }
+        marker::DICTIONARY_0..=marker::DICTIONARY_3 => {
+            let index = r.u8()?;
+            Text::Str(
+                token::double(first - marker::DICTIONARY_0, index)
+                    .ok_or(BinaryError::InvalidToken { byte: first, at })?,
+            )
+        }
+        marker::BINARY_8 | marker::BINARY_20 | marker::BINARY_32 => {
+            let bytes = read_binary(r, first)?.unwrap_or_default();
+            Text::Str(std::str::from_utf8(bytes).map_err(|_| BinaryError::InvalidUtf8 { at })?)
+        }
+        marker::NIBBLE_8 => Text::Packed(read_packed(r, PackKind::Nibble)?),
+        marker::HEX_8 => Text::Packed(read_packed(r, PackKind::Hex)?),
+        marker::LIST_EMPTY
+        | marker::JID_PAIR
+        | marker::AD_JID
+        | marker::FB_JID
+        | marker::INTEROP_JID => {
+            return Ok(None);
+        }
+        _ => return Err(BinaryError::InvalidToken { byte: first, at }),
+    };
+    Ok((!text.is_empty()).then_some(text))
+}
+
 /// Reads a string or JID. `None` is `LIST_EMPTY`, the empty value.
+#[inline(always)]
 fn read_value<'a>(r: &mut Reader<'a>) -> Result<Option<ValueRef<'a>>, BinaryError> {
     let at = r.position();
     let first = r.u8()?;
@@ -127,6 +208,7 @@ fn read_value<'a>(r: &mut Reader<'a>) -> Result<Option<ValueRef<'a>>, BinaryErro
     read_value_after(r, first, at)
 }
 
+#[inline(always)]
 fn read_value_after<'a>(
     r: &mut Reader<'a>,
     first: u8,
@@ -249,6 +331,7 @@ fn read_server(r: &mut Reader<'_>, at: usize) -> Result<Server, BinaryError> {
     })
 }
 
+#[inline(always)]
 fn read_packed<'a>(r: &mut Reader<'a>, kind: PackKind) -> Result<Packed<'a>, BinaryError> {
     let header = r.u8()?;
     let odd = header & 0x80 != 0;

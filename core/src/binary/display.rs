@@ -67,8 +67,23 @@ enum Leaf<'a> {
 trait ShowNode {
     fn tag(&self) -> Cow<'_, str>;
     fn attrs(&self) -> Vec<(Cow<'_, str>, Cow<'_, str>)>;
-    fn children(&self) -> Vec<&dyn ShowNode>;
+    fn children(&self) -> Vec<Box<dyn ShowNode + '_>>;
     fn leaf(&self) -> Leaf<'_>;
+}
+
+impl<T: ShowNode + ?Sized> ShowNode for &T {
+    fn tag(&self) -> Cow<'_, str> {
+        (**self).tag()
+    }
+    fn attrs(&self) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+        (**self).attrs()
+    }
+    fn children(&self) -> Vec<Box<dyn ShowNode + '_>> {
+        (**self).children()
+    }
+    fn leaf(&self) -> Leaf<'_> {
+        (**self).leaf()
+    }
 }
 
 impl ShowNode for Node {
@@ -81,10 +96,10 @@ impl ShowNode for Node {
             .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
             .collect()
     }
-    fn children(&self) -> Vec<&dyn ShowNode> {
+    fn children(&self) -> Vec<Box<dyn ShowNode + '_>> {
         self.child_nodes()
             .iter()
-            .map(|n| n as &dyn ShowNode)
+            .map(|n| Box::new(n) as Box<dyn ShowNode>)
             .collect()
     }
     fn leaf(&self) -> Leaf<'_> {
@@ -96,24 +111,23 @@ impl ShowNode for Node {
     }
 }
 
-impl ShowNode for NodeRef<'_> {
+impl ShowNode for NodeRef<'_, '_> {
     fn tag(&self) -> Cow<'_, str> {
-        self.tag.as_cow()
+        NodeRef::tag(self).as_cow()
     }
     fn attrs(&self) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-        self.attrs
+        NodeRef::attrs(self)
             .iter()
             .map(|(k, v)| (k.as_cow(), v.as_cow()))
             .collect()
     }
-    fn children(&self) -> Vec<&dyn ShowNode> {
+    fn children(&self) -> Vec<Box<dyn ShowNode + '_>> {
         NodeRef::children(self)
-            .iter()
-            .map(|n| n as &dyn ShowNode)
+            .map(|n| Box::new(n) as Box<dyn ShowNode>)
             .collect()
     }
     fn leaf(&self) -> Leaf<'_> {
-        match &self.content {
+        match self.content() {
             ContentRef::Bytes(bytes) => Leaf::Bytes(bytes),
             ContentRef::Value(value) => Leaf::Text(value.as_cow()),
             _ => Leaf::None,
@@ -134,7 +148,7 @@ fn show(f: &mut fmt::Formatter<'_>, node: &dyn ShowNode, depth: usize) -> fmt::R
     if !children.is_empty() {
         f.write_str(">\n")?;
         for child in children {
-            show(f, child, depth + 1)?;
+            show(f, child.as_ref(), depth + 1)?;
             f.write_char('\n')?;
         }
         write_indent(f, depth)?;
@@ -161,7 +175,7 @@ impl fmt::Display for Node {
     }
 }
 
-impl fmt::Display for NodeRef<'_> {
+impl fmt::Display for NodeRef<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         show(f, self, 0)
     }

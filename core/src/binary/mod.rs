@@ -6,22 +6,23 @@
 //! the rest is zlib-compressed) followed by one node.
 //!
 //! - Build an owned [`Node`] and [`encode_frame`] it.
-//! - Decode a frame without copying with [`unpack_frame`] + [`NodeRef::decode`], or get an
-//!   owned node with [`decode_frame`].
+//! - Decode a frame without copying with [`unpack_frame`] + [`NodeTree::decode`] and walk it
+//!   from [`NodeTree::root`] ([`NodeRef`]), or get an owned node with [`decode_frame`].
 //!
 //! Decoding is bounded: nesting is capped at [`MAX_DEPTH`], inflated frames at
 //! [`MAX_INFLATED_LEN`], and no allocation is larger than the input can justify. Malformed
 //! input gives a [`BinaryError`], never a panic.
 //!
 //! ```
-//! use wacast::binary::{self, Node, NodeRef};
+//! use wacast::binary::{self, Node, NodeTree};
 //!
 //! let receipt = Node::new("receipt")
 //!     .attr("id", "3EB0C1DF74739DAB646C7B")
 //!     .attr("to", "15551234567@s.whatsapp.net");
 //! let frame = binary::encode_frame(&receipt)?;
 //! let body = binary::unpack_frame(&frame)?;
-//! let node = NodeRef::decode(&body)?;
+//! let tree = NodeTree::decode(&body)?;
+//! let node = tree.root();
 //! assert!(node.is("receipt"));
 //! assert_eq!(node.jid_attr("to").map(|j| j.user), Some("15551234567".to_string()));
 //! # Ok::<(), binary::BinaryError>(())
@@ -45,7 +46,7 @@ use std::io::Read;
 pub use display::MAX_SHOWN_BYTES;
 pub use error::BinaryError;
 pub use node::{Content, Node};
-pub use node_ref::{ContentRef, NodeRef};
+pub use node_ref::{AttrRef, Children, ContentRef, NodeRef, NodeTree};
 pub use packed::{PackKind, Packed};
 pub use value::{JidForm, JidRef, Text, ValueRef};
 
@@ -92,7 +93,7 @@ pub fn unpack_frame(frame: &[u8]) -> Result<Cow<'_, [u8]>, BinaryError> {
 /// Decodes a whole frame (flags byte, optional zlib, one node) into an owned [`Node`].
 pub fn decode_frame(frame: &[u8]) -> Result<Node, BinaryError> {
     let body = unpack_frame(frame)?;
-    NodeRef::decode(&body).map(|node| node.to_owned_node())
+    NodeTree::decode(&body).map(|tree| tree.root().to_owned_node())
 }
 
 #[cfg(test)]

@@ -1,4 +1,8 @@
-//! `NodeRef`: a decoded node borrowing its strings and bytes from the frame.
+//! `NodeTree` and `NodeRef`: a decoded node tree borrowing its strings and bytes from the frame.
+//!
+//! The decoder stores every node of a frame in one flat array and every attribute in another,
+//! so decoding a stanza costs two allocations however many nodes it has; the children of a
+//! node are contiguous in the node array. [`NodeRef`] is a cheap copyable handle into the tree.
 
 use std::borrow::Cow;
 
@@ -6,42 +10,168 @@ use super::node::{Content, Node};
 use super::value::{Text, ValueRef};
 use crate::jid::Jid;
 
-/// The content of a borrowed node.
+/// One attribute: key and value.
+pub type AttrRef<'a> = (Text<'a>, ValueRef<'a>);
+
+/// A decoded node tree. Decode one with [`NodeTree::decode`]; walk it from [`NodeTree::root`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ContentRef<'a> {
+pub struct NodeTree<'a> {
+    pub(super) nodes: Vec<Slot<'a>>,
+    pub(super) attrs: Vec<AttrRef<'a>>,
+}
+
+/// A node in the flat array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Slot<'a> {
+    pub(super) tag: Text<'a>,
+    pub(super) attrs_start: u32,
+    pub(super) attrs_len: u32,
+    pub(super) content: SlotContent<'a>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum SlotContent<'a> {
+    Empty,
+    Nodes { first: u32, count: u32 },
+    Bytes(&'a [u8]),
+    Value(ValueRef<'a>),
+}
+
+impl<'a> NodeTree<'a> {
+    /// The root node.
+    pub fn root(&self) -> NodeRef<'_, 'a> {
+        NodeRef {
+            tree: self,
+            index: 0,
+        }
+    }
+
+    /// Number of nodes in the tree.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the tree is empty (never true for a decoded tree).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+}
+
+/// The content of a borrowed node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContentRef<'t, 'a> {
     /// No content (also an empty child list on the wire).
     Empty,
     /// Child nodes.
-    Nodes(Vec<NodeRef<'a>>),
+    Nodes(Children<'t, 'a>),
     /// Raw bytes (`BINARY_8/20/32`), even if the sender meant them as text.
     Bytes(&'a [u8]),
     /// A token, packed string or JID.
     Value(ValueRef<'a>),
 }
 
-/// A node decoded without copying: strings and bytes borrow from the frame.
-///
-/// Decode one with [`NodeRef::decode`] (a node without the flags byte) or
-/// [`super::decode_frame_ref`]; turn it into an owned [`Node`] with [`NodeRef::to_owned_node`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeRef<'a> {
-    /// The tag.
-    pub tag: Text<'a>,
-    /// Attributes in wire order.
-    pub attrs: Vec<(Text<'a>, ValueRef<'a>)>,
-    /// The content.
-    pub content: ContentRef<'a>,
+/// The children of a node: a contiguous run of the tree's nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Children<'t, 'a> {
+    tree: &'t NodeTree<'a>,
+    first: u32,
+    count: u32,
 }
 
-impl<'a> NodeRef<'a> {
+impl<'t, 'a> Children<'t, 'a> {
+    /// Number of children.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether there are no children.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The child at `index`.
+    pub fn get(&self, index: usize) -> Option<NodeRef<'t, 'a>> {
+        (index < self.count as usize).then(|| NodeRef {
+            tree: self.tree,
+            index: self.first as usize + index,
+        })
+    }
+
+    /// The children in order.
+    pub fn iter(self) -> impl ExactSizeIterator<Item = NodeRef<'t, 'a>> + 't {
+        let tree = self.tree;
+        let first = self.first as usize;
+        (first..first + self.count as usize).map(move |index| NodeRef { tree, index })
+    }
+}
+
+/// A node in a [`NodeTree`]: a copyable handle whose strings and bytes borrow from the frame.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'t, 'a> {
+    tree: &'t NodeTree<'a>,
+    index: usize,
+}
+
+impl std::fmt::Debug for NodeRef<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeRef")
+            .field("tag", &self.tag())
+            .field("attrs", &self.attrs())
+            .field("content", &self.content())
+            .finish()
+    }
+}
+
+impl PartialEq for NodeRef<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.tag() == other.tag()
+            && self.attrs() == other.attrs()
+            && match (self.content(), other.content()) {
+                (ContentRef::Nodes(a), ContentRef::Nodes(b)) => a.iter().eq(b.iter()),
+                (a, b) => a == b,
+            }
+    }
+}
+
+impl<'t, 'a> NodeRef<'t, 'a> {
+    fn slot(&self) -> &'t Slot<'a> {
+        &self.tree.nodes[self.index]
+    }
+
+    /// The tag.
+    pub fn tag(&self) -> Text<'a> {
+        self.slot().tag
+    }
+
     /// Whether the tag is `tag`.
     pub fn is(&self, tag: &str) -> bool {
-        self.tag.eq_str(tag)
+        self.slot().tag.eq_str(tag)
+    }
+
+    /// Attributes in wire order.
+    pub fn attrs(&self) -> &'t [AttrRef<'a>] {
+        let slot = self.slot();
+        let start = slot.attrs_start as usize;
+        &self.tree.attrs[start..start + slot.attrs_len as usize]
+    }
+
+    /// The content.
+    pub fn content(&self) -> ContentRef<'t, 'a> {
+        match &self.slot().content {
+            SlotContent::Empty => ContentRef::Empty,
+            &SlotContent::Nodes { first, count } => ContentRef::Nodes(Children {
+                tree: self.tree,
+                first,
+                count,
+            }),
+            SlotContent::Bytes(bytes) => ContentRef::Bytes(bytes),
+            SlotContent::Value(value) => ContentRef::Value(*value),
+        }
     }
 
     /// The value of attribute `key`, if present.
-    pub fn attr_value(&self, key: &str) -> Option<&ValueRef<'a>> {
-        self.attrs
+    pub fn attr_value(&self, key: &str) -> Option<&'t ValueRef<'a>> {
+        self.attrs()
             .iter()
             .find(|(k, _)| k.eq_str(key))
             .map(|(_, v)| v)
@@ -57,23 +187,28 @@ impl<'a> NodeRef<'a> {
         self.attr_value(key).and_then(ValueRef::to_jid)
     }
 
-    /// The child nodes (empty when the content is not a list).
-    pub fn children(&self) -> &[NodeRef<'a>] {
-        match &self.content {
-            ContentRef::Nodes(nodes) => nodes,
-            _ => &[],
-        }
+    /// The child nodes (none when the content is not a list).
+    pub fn children(&self) -> impl ExactSizeIterator<Item = NodeRef<'t, 'a>> + 't {
+        let children = match self.content() {
+            ContentRef::Nodes(children) => children,
+            _ => Children {
+                tree: self.tree,
+                first: 0,
+                count: 0,
+            },
+        };
+        children.iter()
     }
 
     /// The first child with tag `tag`.
-    pub fn child(&self, tag: &str) -> Option<&NodeRef<'a>> {
-        self.children().iter().find(|c| c.is(tag))
+    pub fn child(&self, tag: &str) -> Option<NodeRef<'t, 'a>> {
+        self.children().find(|c| c.is(tag))
     }
 
     /// The content as bytes: raw bytes as they are, text values as UTF-8.
     pub fn content_bytes(&self) -> Option<Cow<'a, [u8]>> {
-        match &self.content {
-            ContentRef::Bytes(b) => Some(Cow::Borrowed(*b)),
+        match self.content() {
+            ContentRef::Bytes(b) => Some(Cow::Borrowed(b)),
             ContentRef::Value(v) => Some(match v.as_cow() {
                 Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
                 Cow::Owned(s) => Cow::Owned(s.into_bytes()),
@@ -82,12 +217,12 @@ impl<'a> NodeRef<'a> {
         }
     }
 
-    /// Copies the node into an owned [`Node`].
+    /// Copies the node and its descendants into an owned [`Node`].
     pub fn to_owned_node(&self) -> Node {
         Node {
-            tag: self.tag.as_cow().into_owned(),
+            tag: self.tag().as_cow().into_owned(),
             attrs: self
-                .attrs
+                .attrs()
                 .iter()
                 .map(|(k, v)| {
                     let mut value = String::new();
@@ -95,10 +230,10 @@ impl<'a> NodeRef<'a> {
                     (k.as_cow().into_owned(), value)
                 })
                 .collect(),
-            content: match &self.content {
+            content: match self.content() {
                 ContentRef::Empty => Content::Empty,
-                ContentRef::Nodes(nodes) => {
-                    Content::Nodes(nodes.iter().map(NodeRef::to_owned_node).collect())
+                ContentRef::Nodes(children) => {
+                    Content::Nodes(children.iter().map(|c| c.to_owned_node()).collect())
                 }
                 ContentRef::Bytes(b) => Content::Bytes(b.to_vec()),
                 ContentRef::Value(v) => Content::Text(v.as_cow().into_owned()),

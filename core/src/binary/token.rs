@@ -1,6 +1,7 @@
 //! Token dictionaries and the wire markers.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 pub(crate) use super::token_table::{DOUBLE_BYTE, SINGLE_BYTE};
@@ -32,8 +33,34 @@ pub(crate) enum Token {
     Double(u8, u8),
 }
 
-static LOOKUP: LazyLock<HashMap<&'static str, Token>> = LazyLock::new(|| {
-    let mut map = HashMap::with_capacity(SINGLE_BYTE.len() + 4 * 256);
+/// FNV-1a: the token table is fixed and public, so a keyed hash buys nothing here, and
+/// short tokens hash several times faster than with SipHash.
+#[derive(Default)]
+struct Fnv1a(u64);
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type TokenMap = HashMap<&'static str, Token, BuildHasherDefault<Fnv1a>>;
+
+static LOOKUP: LazyLock<TokenMap> = LazyLock::new(|| {
+    let mut map =
+        TokenMap::with_capacity_and_hasher(SINGLE_BYTE.len() + 4 * 256, Default::default());
     for (dict, entries) in DOUBLE_BYTE.iter().enumerate() {
         for (index, &token) in entries.iter().enumerate() {
             // ok: dict < 4 and index < 256 by the table's type.
