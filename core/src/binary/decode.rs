@@ -22,7 +22,7 @@ impl<'a> NodeTree<'a> {
             },
         };
         decoder.tree.nodes.push(EMPTY_SLOT);
-        decoder.read_node(0, 1)?;
+        decoder.read_tree()?;
         match decoder.reader.remaining() {
             0 => Ok(decoder.tree),
             remaining => Err(BinaryError::LeftoverData { remaining }),
@@ -42,6 +42,12 @@ struct Decoder<'a> {
     tree: NodeTree<'a>,
 }
 
+/// Child slots reserved for a node's children and not decoded yet.
+struct PendingChildren {
+    next: usize,
+    end: usize,
+}
+
 fn read_list_size(r: &mut Reader<'_>, tag: u8) -> Result<Option<usize>, BinaryError> {
     Ok(match tag {
         marker::LIST_EMPTY => Some(0),
@@ -52,11 +58,34 @@ fn read_list_size(r: &mut Reader<'_>, tag: u8) -> Result<Option<usize>, BinaryEr
 }
 
 impl<'a> Decoder<'a> {
-    /// Decodes the node at the reader into `tree.nodes[slot]`.
-    fn read_node(&mut self, slot: usize, depth: usize) -> Result<(), BinaryError> {
-        if depth > MAX_DEPTH {
-            return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
+    /// Decodes the whole tree depth-first with an explicit stack (at most [`MAX_DEPTH`]
+    /// entries), so hostile nesting can never overflow the thread's stack.
+    fn read_tree(&mut self) -> Result<(), BinaryError> {
+        let mut stack: Vec<PendingChildren> = Vec::new();
+        if let Some(children) = self.read_node(0)? {
+            stack.push(children);
         }
+        while let Some(top) = stack.last_mut() {
+            if top.next == top.end {
+                stack.pop();
+                continue;
+            }
+            let slot = top.next;
+            top.next += 1;
+            // The node being read sits one level below the nodes on the stack.
+            if stack.len() + 1 > MAX_DEPTH {
+                return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
+            }
+            if let Some(children) = self.read_node(slot)? {
+                stack.push(children);
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes the node at the reader into `tree.nodes[slot]`, except its children: when it
+    /// has some, their slots are reserved and returned for the caller to fill in order.
+    fn read_node(&mut self, slot: usize) -> Result<Option<PendingChildren>, BinaryError> {
         let r = &mut self.reader;
         let at = r.position();
         let first = r.u8()?;
@@ -95,10 +124,10 @@ impl<'a> Decoder<'a> {
             self.tree.attrs.push((key, value));
         }
 
-        let content = if size % 2 == 0 {
-            self.read_content(depth)?
+        let (content, pending) = if size % 2 == 0 {
+            self.read_content()?
         } else {
-            SlotContent::Empty
+            (SlotContent::Empty, None)
         };
         // ok: both counts are bounded by the input length, itself below 2^32 for any frame
         // (the frame length field is 24 bits; inflated frames are capped at MAX_INFLATED_LEN).
@@ -108,16 +137,16 @@ impl<'a> Decoder<'a> {
             attrs_len: attr_count as u32,
             content,
         };
-        Ok(())
+        Ok(pending)
     }
 
-    fn read_content(&mut self, depth: usize) -> Result<SlotContent<'a>, BinaryError> {
+    fn read_content(&mut self) -> Result<(SlotContent<'a>, Option<PendingChildren>), BinaryError> {
         let r = &mut self.reader;
         let at = r.position();
         let first = r.u8()?;
         if let Some(count) = read_list_size(r, first)? {
             if count == 0 {
-                return Ok(SlotContent::Empty);
+                return Ok((SlotContent::Empty, None));
             }
             // Each child takes at least two bytes: refuse counts the input cannot hold before
             // reserving their slots.
@@ -129,20 +158,22 @@ impl<'a> Decoder<'a> {
             }
             let first_child = self.tree.nodes.len();
             self.tree.nodes.resize(first_child + count, EMPTY_SLOT);
-            for i in 0..count {
-                self.read_node(first_child + i, depth + 1)?;
-            }
-            return Ok(SlotContent::Nodes {
+            let content = SlotContent::Nodes {
                 first: first_child as u32,
                 count: count as u32,
-            });
+            };
+            let pending = PendingChildren {
+                next: first_child,
+                end: first_child + count,
+            };
+            return Ok((content, Some(pending)));
         }
         if let Some(bytes) = read_binary(r, first)? {
-            return Ok(SlotContent::Bytes(bytes));
+            return Ok((SlotContent::Bytes(bytes), None));
         }
         match read_value_after(r, first, at)? {
-            Some(value) => Ok(SlotContent::Value(value)),
-            None => Ok(SlotContent::Empty),
+            Some(value) => Ok((SlotContent::Value(value), None)),
+            None => Ok((SlotContent::Empty, None)),
         }
     }
 }
