@@ -5,13 +5,20 @@ use super::packed::{PackKind, Packed};
 use super::reader::Reader;
 use super::token::{self, marker};
 use super::value::{JidForm, JidRef, Text, ValueRef};
-use super::{BinaryError, MAX_DEPTH};
+use super::{BinaryError, MAX_DEPTH, MAX_NODE_LEN};
 use crate::jid::Server;
 
 impl<'a> NodeTree<'a> {
     /// Decodes one node that must fill `data` exactly (no flags byte; see
     /// [`super::unpack_frame`] for whole frames).
     pub fn decode(data: &'a [u8]) -> Result<NodeTree<'a>, BinaryError> {
+        if data.len() > MAX_NODE_LEN {
+            return Err(BinaryError::TooLarge {
+                what: "node",
+                len: data.len(),
+                limit: MAX_NODE_LEN,
+            });
+        }
         let mut decoder = Decoder {
             reader: Reader::new(data),
             // A node takes at least two bytes, an attribute at least two: these estimates
@@ -20,6 +27,7 @@ impl<'a> NodeTree<'a> {
                 nodes: Vec::with_capacity((data.len() / 24).clamp(1, 4096)),
                 attrs: Vec::with_capacity((data.len() / 12).min(8192)),
             },
+            pending: 0,
         };
         decoder.tree.nodes.push(EMPTY_SLOT);
         decoder.read_tree()?;
@@ -40,6 +48,8 @@ const EMPTY_SLOT: Slot<'static> = Slot {
 struct Decoder<'a> {
     reader: Reader<'a>,
     tree: NodeTree<'a>,
+    /// Child slots reserved and not decoded yet, over all open child lists.
+    pending: usize,
 }
 
 /// Child slots reserved for a node's children and not decoded yet.
@@ -72,6 +82,7 @@ impl<'a> Decoder<'a> {
             }
             let slot = top.next;
             top.next += 1;
+            self.pending -= 1;
             // The node being read sits one level below the nodes on the stack.
             if stack.len() + 1 > MAX_DEPTH {
                 return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
@@ -129,8 +140,7 @@ impl<'a> Decoder<'a> {
         } else {
             (SlotContent::Empty, None)
         };
-        // ok: both counts are bounded by the input length, itself below 2^32 for any frame
-        // (the frame length field is 24 bits; inflated frames are capped at MAX_INFLATED_LEN).
+        // ok: both counts are bounded by the input length, which `decode` caps at 2^32 - 1.
         self.tree.nodes[slot] = Slot {
             tag,
             attrs_start: attrs_start as u32,
@@ -148,14 +158,17 @@ impl<'a> Decoder<'a> {
             if count == 0 {
                 return Ok((SlotContent::Empty, None));
             }
-            // Each child takes at least two bytes: refuse counts the input cannot hold before
-            // reserving their slots.
-            if count > r.remaining() / 2 {
+            // Each node takes at least two bytes: refuse counts the rest of the input cannot
+            // hold together with the slots already reserved, before reserving their slots. So
+            // nested lists can never reserve more slots than the input has bytes.
+            let reserved = self.pending + count;
+            if reserved > r.remaining() / 2 {
                 return Err(BinaryError::UnexpectedEof {
                     at: r.position(),
-                    needed: count * 2 - r.remaining(),
+                    needed: (reserved * 2).saturating_sub(r.remaining()),
                 });
             }
+            self.pending = reserved;
             let first_child = self.tree.nodes.len();
             self.tree.nodes.resize(first_child + count, EMPTY_SLOT);
             let content = SlotContent::Nodes {
@@ -373,4 +386,67 @@ fn read_packed<'a>(r: &mut Reader<'a>, kind: PackKind) -> Result<Packed<'a>, Bin
         return Err(BinaryError::InvalidToken { byte: header, at });
     }
     Packed::new(kind, data, odd, at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::Node;
+
+    /// `depth` nodes, each the only child of the one above.
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for level in 0..depth {
+            let has_child = level + 1 < depth;
+            out.extend_from_slice(&[marker::LIST_8, 1 + u8::from(has_child), 25]); // "iq"
+            if has_child {
+                out.extend_from_slice(&[marker::LIST_8, 1]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reads_the_deepest_allowed_nesting_without_recursion() {
+        let data = nested(MAX_DEPTH);
+        let tree = NodeTree::decode(&data).unwrap();
+        assert_eq!(tree.len(), MAX_DEPTH);
+        // The owned copy, its encoding and its display handle that depth too.
+        let node = tree.root().to_owned_node();
+        let mut encoded = Vec::new();
+        node.encode(&mut encoded).unwrap();
+        assert_eq!(encoded, data);
+        assert!(node.to_string().starts_with("<iq>"));
+        assert_eq!(
+            NodeTree::decode(&nested(MAX_DEPTH + 1)),
+            Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH })
+        );
+    }
+
+    #[test]
+    fn nested_lists_cannot_reserve_more_slots_than_the_input_holds() {
+        // Every level claims as many children as the whole rest could hold; together they
+        // would reserve far more slots than there are bytes.
+        let mut data = Vec::new();
+        for _ in 0..64 {
+            data.extend_from_slice(&[marker::LIST_8, 2, 25, marker::LIST_16, 0x01, 0x00]);
+        }
+        data.resize(data.len() + 600, 0);
+        assert!(matches!(
+            NodeTree::decode(&data),
+            Err(BinaryError::UnexpectedEof { .. })
+        ));
+    }
+
+    #[test]
+    fn siblings_after_a_nested_list_land_in_their_own_slots() {
+        let node = Node::new("a").children([
+            Node::new("b").children([Node::new("c"), Node::new("d")]),
+            Node::new("e").attr("id", "1"),
+        ]);
+        let mut data = Vec::new();
+        node.encode(&mut data).unwrap();
+        let tree = NodeTree::decode(&data).unwrap();
+        assert_eq!(tree.root().to_owned_node(), node);
+    }
 }

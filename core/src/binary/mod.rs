@@ -56,6 +56,9 @@ pub const MAX_DEPTH: usize = 128;
 /// Largest node a compressed frame may inflate to (the frame length field allows 16 MiB).
 pub const MAX_INFLATED_LEN: usize = 32 << 20;
 
+/// Largest encoded node the decoder accepts (node and attribute positions are kept as `u32`).
+pub const MAX_NODE_LEN: usize = u32::MAX as usize;
+
 /// Flags-byte bit: the node is zlib-compressed.
 pub const FLAG_COMPRESSED: u8 = 0x02;
 
