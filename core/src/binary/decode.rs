@@ -203,14 +203,14 @@ fn read_binary<'a>(r: &mut Reader<'a>, first: u8) -> Result<Option<&'a [u8]>, Bi
     r.take(len).map(Some)
 }
 
-/// Reads a tag or attribute key: a non-empty string, never a JID. `None` when it is not one.
-///
-/// Names are the most frequent values on the wire; this path returns a small type so the hot
-/// loop does not copy whole `ValueRef`s around.
+/// Reads a string that is not a JID, its marker `first` already read. `None` for
+/// `LIST_EMPTY` and the JID markers, which the caller handles.
 #[inline(always)]
-fn read_name<'a>(r: &mut Reader<'a>) -> Result<Option<Text<'a>>, BinaryError> {
-    let at = r.position();
-    let first = r.u8()?;
+fn read_plain_text_after<'a>(
+    r: &mut Reader<'a>,
+    first: u8,
+    at: usize,
+) -> Result<Option<Text<'a>>, BinaryError> {
     let text = match first {
         1..=235 => {
             Text::Str(token::single(first).ok_or(BinaryError::InvalidToken { byte: first, at })?)
@@ -232,12 +232,21 @@ fn read_name<'a>(r: &mut Reader<'a>) -> Result<Option<Text<'a>>, BinaryError> {
         | marker::JID_PAIR
         | marker::AD_JID
         | marker::FB_JID
-        | marker::INTEROP_JID => {
-            return Ok(None);
-        }
+        | marker::INTEROP_JID => return Ok(None),
         _ => return Err(BinaryError::InvalidToken { byte: first, at }),
     };
-    Ok((!text.is_empty()).then_some(text))
+    Ok(Some(text))
+}
+
+/// Reads a tag or attribute key: a non-empty string, never a JID. `None` when it is not one.
+///
+/// Names are the most frequent values on the wire; this path returns a small type so the hot
+/// loop does not copy whole `ValueRef`s around.
+#[inline(always)]
+fn read_name<'a>(r: &mut Reader<'a>) -> Result<Option<Text<'a>>, BinaryError> {
+    let at = r.position();
+    let first = r.u8()?;
+    Ok(read_plain_text_after(r, first, at)?.filter(|text| !text.is_empty()))
 }
 
 /// Reads a string or JID. `None` is `LIST_EMPTY`, the empty value.
@@ -245,10 +254,6 @@ fn read_name<'a>(r: &mut Reader<'a>) -> Result<Option<Text<'a>>, BinaryError> {
 fn read_value<'a>(r: &mut Reader<'a>) -> Result<Option<ValueRef<'a>>, BinaryError> {
     let at = r.position();
     let first = r.u8()?;
-    if let Some(bytes) = read_binary(r, first)? {
-        let text = std::str::from_utf8(bytes).map_err(|_| BinaryError::InvalidUtf8 { at })?;
-        return Ok(Some(ValueRef::Text(Text::Str(text))));
-    }
     read_value_after(r, first, at)
 }
 
@@ -260,18 +265,6 @@ fn read_value_after<'a>(
 ) -> Result<Option<ValueRef<'a>>, BinaryError> {
     let value = match first {
         marker::LIST_EMPTY => return Ok(None),
-        1..=235 => ValueRef::Text(Text::Str(
-            token::single(first).ok_or(BinaryError::InvalidToken { byte: first, at })?,
-        )),
-        marker::DICTIONARY_0..=marker::DICTIONARY_3 => {
-            let index = r.u8()?;
-            let dict = first - marker::DICTIONARY_0;
-            ValueRef::Text(Text::Str(
-                token::double(dict, index).ok_or(BinaryError::InvalidToken { byte: first, at })?,
-            ))
-        }
-        marker::NIBBLE_8 => ValueRef::Text(Text::Packed(read_packed(r, PackKind::Nibble)?)),
-        marker::HEX_8 => ValueRef::Text(Text::Packed(read_packed(r, PackKind::Hex)?)),
         marker::JID_PAIR => {
             let user = read_text(r)?;
             let server_at = r.position();
@@ -345,18 +338,22 @@ fn read_value_after<'a>(
                 form: JidForm::Interop,
             })
         }
-        _ => return Err(BinaryError::InvalidToken { byte: first, at }),
+        _ => {
+            return read_plain_text_after(r, first, at).map(|text| text.map(ValueRef::Text));
+        }
     };
     Ok(Some(value))
 }
 
-/// A string that must not be a JID (JID users and servers).
+/// A string that must not be a JID (JID users and servers). Never descends into a nested
+/// JID, so hostile input cannot recurse.
 fn read_text<'a>(r: &mut Reader<'a>) -> Result<Text<'a>, BinaryError> {
     let at = r.position();
-    match read_value(r)? {
-        None => Ok(Text::Str("")),
-        Some(ValueRef::Text(text)) => Ok(text),
-        Some(ValueRef::Jid(_)) => Err(BinaryError::InvalidJid {
+    let first = r.u8()?;
+    match read_plain_text_after(r, first, at)? {
+        Some(text) => Ok(text),
+        None if first == marker::LIST_EMPTY => Ok(Text::Str("")),
+        None => Err(BinaryError::InvalidJid {
             reason: "a JID inside a JID",
             at,
         }),

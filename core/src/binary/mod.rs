@@ -128,6 +128,21 @@ mod tests {
     }
 
     #[test]
+    fn nested_jid_markers_are_rejected_without_recursion() {
+        // <x a=FB_JID(FB_JID(FB_JID(...)))>: found by fuzzing; must fail fast, not recurse.
+        let mut frame = vec![0, marker_list8(), 3, 0xfc, 1, b'x', 0xfc, 1, b'a'];
+        frame.extend(std::iter::repeat_n(0xf6, 200_000));
+        assert!(matches!(
+            decode_frame(&frame),
+            Err(BinaryError::InvalidJid { .. })
+        ));
+    }
+
+    fn marker_list8() -> u8 {
+        0xf8
+    }
+
+    #[test]
     fn bounds_nesting_both_ways() {
         let mut node = Node::new("x");
         for _ in 0..MAX_DEPTH {
