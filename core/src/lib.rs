@@ -9,9 +9,11 @@
 //!
 //! - [`jid`]: WhatsApp addresses.
 //! - [`binary`]: the binary XML node codec every stanza travels in.
+//! - [`curve`]: Curve25519 keys and libsignal-style signatures.
 //! - [`proto`]: protobuf types generated from the project's own `.proto` files.
 
 pub mod binary;
+pub mod curve;
 pub mod jid;
 
 /// Protobuf types generated at build time from `core/proto/*.proto`.
