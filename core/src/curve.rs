@@ -115,7 +115,7 @@ impl std::fmt::Debug for PublicKey {
 
 impl PublicKey {
     /// Wraps the raw 32 bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> PublicKey {
+    pub const fn from_bytes(bytes: [u8; 32]) -> PublicKey {
         PublicKey(bytes)
     }
 

@@ -8,6 +8,7 @@
 //! sans-IO (bytes and events in, bytes and events out):
 //!
 //! - [`jid`]: WhatsApp addresses.
+//! - [`noise`]: the Noise handshake, certificate chain and frame encryption.
 //! - [`binary`]: the binary XML node codec every stanza travels in.
 //! - [`curve`]: Curve25519 keys and libsignal-style signatures.
 //! - [`proto`]: protobuf types generated from the project's own `.proto` files.
@@ -15,6 +16,7 @@
 pub mod binary;
 pub mod curve;
 pub mod jid;
+pub mod noise;
 
 /// Protobuf types generated at build time from `core/proto/*.proto`.
 ///
