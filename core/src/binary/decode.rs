@@ -1,6 +1,6 @@
 //! The decoder: bytes of one node (no flags byte) to a [`NodeRef`].
 
-use super::node_ref::{NodeTree, Slot, SlotContent};
+use super::node_ref::{AttrRef, NodeTree, Slot, SlotContent};
 use super::packed::{PackKind, Packed};
 use super::reader::Reader;
 use super::token::{self, marker};
@@ -21,11 +21,12 @@ impl<'a> NodeTree<'a> {
         }
         let mut decoder = Decoder {
             reader: Reader::new(data),
-            // A node takes at least two bytes, an attribute at least two: these estimates
-            // avoid most regrowth without reserving more than the input can hold.
+            // Typical stanzas spend about 24 bytes per node and 12 per attribute. The first
+            // reservation stays below 1 KiB each (the allocator's fast path): a stanza with a
+            // large payload has few nodes, and big lists grow by doubling.
             tree: NodeTree {
-                nodes: Vec::with_capacity((data.len() / 24).clamp(1, 4096)),
-                attrs: Vec::with_capacity((data.len() / 12).min(8192)),
+                nodes: Vec::with_capacity((data.len() / 24).clamp(1, 1024 / size_of::<Slot>())),
+                attrs: Vec::with_capacity((data.len() / 12).min(1024 / size_of::<AttrRef>())),
             },
             pending: 0,
         };
@@ -53,9 +54,34 @@ struct Decoder<'a> {
 }
 
 /// Child slots reserved for a node's children and not decoded yet.
+#[derive(Clone, Copy, Default)]
 struct PendingChildren {
-    next: usize,
-    end: usize,
+    next: u32,
+    end: u32,
+}
+
+/// The open child lists, innermost last: a fixed array, so decoding allocates nothing for it.
+struct OpenLists {
+    lists: [PendingChildren; MAX_DEPTH],
+    len: usize,
+}
+
+impl OpenLists {
+    /// Opens a child list; the node whose children these are must itself sit above
+    /// [`MAX_DEPTH`] (checked before it was read), so the array never overflows.
+    fn push(&mut self, children: PendingChildren) -> Result<(), BinaryError> {
+        let slot = self
+            .lists
+            .get_mut(self.len)
+            .ok_or(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH })?;
+        *slot = children;
+        self.len += 1;
+        Ok(())
+    }
+
+    fn top(&mut self) -> Option<&mut PendingChildren> {
+        self.len.checked_sub(1).and_then(|i| self.lists.get_mut(i))
+    }
 }
 
 fn read_list_size(r: &mut Reader<'_>, tag: u8) -> Result<Option<usize>, BinaryError> {
@@ -71,24 +97,27 @@ impl<'a> Decoder<'a> {
     /// Decodes the whole tree depth-first with an explicit stack (at most [`MAX_DEPTH`]
     /// entries), so hostile nesting can never overflow the thread's stack.
     fn read_tree(&mut self) -> Result<(), BinaryError> {
-        let mut stack: Vec<PendingChildren> = Vec::new();
+        let mut stack = OpenLists {
+            lists: [PendingChildren::default(); MAX_DEPTH],
+            len: 0,
+        };
         if let Some(children) = self.read_node(0)? {
-            stack.push(children);
+            stack.push(children)?;
         }
-        while let Some(top) = stack.last_mut() {
+        while let Some(top) = stack.top() {
             if top.next == top.end {
-                stack.pop();
+                stack.len -= 1;
                 continue;
             }
             let slot = top.next;
             top.next += 1;
             self.pending -= 1;
             // The node being read sits one level below the nodes on the stack.
-            if stack.len() + 1 > MAX_DEPTH {
+            if stack.len + 1 > MAX_DEPTH {
                 return Err(BinaryError::MaxDepthExceeded { limit: MAX_DEPTH });
             }
-            if let Some(children) = self.read_node(slot)? {
-                stack.push(children);
+            if let Some(children) = self.read_node(slot as usize)? {
+                stack.push(children)?;
             }
         }
         Ok(())
@@ -150,6 +179,7 @@ impl<'a> Decoder<'a> {
         Ok(pending)
     }
 
+    #[inline(always)]
     fn read_content(&mut self) -> Result<(SlotContent<'a>, Option<PendingChildren>), BinaryError> {
         let r = &mut self.reader;
         let at = r.position();
@@ -175,9 +205,10 @@ impl<'a> Decoder<'a> {
                 first: first_child as u32,
                 count: count as u32,
             };
+            // ok: the node count is bounded by the input length, which `decode` caps at 2^32 - 1.
             let pending = PendingChildren {
-                next: first_child,
-                end: first_child + count,
+                next: first_child as u32,
+                end: (first_child + count) as u32,
             };
             return Ok((content, Some(pending)));
         }

@@ -31,7 +31,7 @@ impl<'a> Reader<'a> {
             .pos
             .checked_add(n)
             .filter(|&end| end <= self.buf.len())
-            .ok_or(BinaryError::UnexpectedEof {
+            .ok_or_else(|| BinaryError::UnexpectedEof {
                 at: self.pos,
                 needed: n - self.remaining().min(n),
             })?;
