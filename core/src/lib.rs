@@ -34,4 +34,3 @@ pub mod proto {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
-

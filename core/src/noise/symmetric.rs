@@ -4,12 +4,12 @@
 //! (and `ck`, and `k`) instead of being hashed. AES-256-GCM nonces are 8 zero bytes followed by
 //! the 32-bit big-endian counter; the associated data during the handshake is `h`.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
 use hkdf::Hkdf;
+use ring::aead::{Aad, LessSafeKey, Nonce};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
+use super::transport::aes_256_gcm;
 use super::{NOISE_MODE, NoiseError};
 
 /// The 12-byte AES-GCM nonce for counter `n`.
@@ -22,9 +22,13 @@ pub(crate) fn nonce(n: u32) -> [u8; 12] {
 /// HKDF-SHA256 with `salt`, empty info, 64 bytes out, split in two keys.
 pub(crate) fn hkdf_pair(salt: &[u8; 32], ikm: &[u8]) -> ([u8; 32], [u8; 32]) {
     let mut okm = [0u8; 64];
-    Hkdf::<Sha256>::new(Some(salt), ikm)
+    // ok: HKDF-SHA256 refuses only outputs over 8160 bytes.
+    if Hkdf::<Sha256>::new(Some(salt), ikm)
         .expand(&[], &mut okm)
-        .unwrap_or_else(|_| unreachable!("64 bytes is a valid HKDF-SHA256 output length"));
+        .is_err()
+    {
+        unreachable!("64 bytes is a valid HKDF-SHA256 output length");
+    }
     let mut first = [0u8; 32];
     let mut second = [0u8; 32];
     first.copy_from_slice(&okm[..32]);
@@ -38,7 +42,7 @@ pub struct SymmetricState {
     h: [u8; 32],
     ck: [u8; 32],
     k: [u8; 32],
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     n: u32,
 }
 
@@ -65,7 +69,7 @@ impl SymmetricState {
             h: *NOISE_MODE,
             ck: *NOISE_MODE,
             k: *NOISE_MODE,
-            cipher: Aes256Gcm::new(NOISE_MODE.into()),
+            cipher: aes_256_gcm(NOISE_MODE),
             n: 0,
         }
     }
@@ -104,7 +108,7 @@ impl SymmetricState {
         let (ck, k) = hkdf_pair(&self.ck, ikm);
         self.ck = ck;
         self.k = k;
-        self.cipher = Aes256Gcm::new((&self.k).into());
+        self.cipher = aes_256_gcm(&self.k);
         self.n = 0;
     }
 
@@ -117,14 +121,12 @@ impl SymmetricState {
     /// Encrypts with `h` as associated data, then mixes the ciphertext into `h`.
     pub fn encrypt_and_hash(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, NoiseError> {
         let iv = self.next_nonce()?;
-        let ciphertext = self
-            .cipher
-            .encrypt(
-                Nonce::from_slice(&iv),
-                Payload {
-                    msg: plaintext,
-                    aad: &self.h,
-                },
+        let mut ciphertext = plaintext.to_vec();
+        self.cipher
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(iv),
+                Aad::from(self.h),
+                &mut ciphertext,
             )
             .map_err(|_| NoiseError::UnexpectedMessage("plaintext too long to encrypt"))?;
         self.mix_hash(&ciphertext);
@@ -139,16 +141,17 @@ impl SymmetricState {
         what: &'static str,
     ) -> Result<Vec<u8>, NoiseError> {
         let iv = nonce(self.n);
-        let plaintext = self
+        let mut plaintext = ciphertext.to_vec();
+        let len = self
             .cipher
-            .decrypt(
-                Nonce::from_slice(&iv),
-                Payload {
-                    msg: ciphertext,
-                    aad: &self.h,
-                },
+            .open_in_place(
+                Nonce::assume_unique_for_key(iv),
+                Aad::from(self.h),
+                &mut plaintext,
             )
-            .map_err(|_| NoiseError::BadMac(what))?;
+            .map_err(|_| NoiseError::BadMac(what))?
+            .len();
+        plaintext.truncate(len);
         self.n = self.n.checked_add(1).ok_or(NoiseError::CounterExhausted)?;
         self.mix_hash(ciphertext);
         Ok(plaintext)

@@ -3,9 +3,12 @@
 //! Each direction has its own AES-256-GCM key and a 32-bit counter starting at 0; there is no
 //! associated data. The cipher (and its AES key schedule) is built once per direction and
 //! kept, which is what makes small frames cheap.
+//!
+//! AES-GCM comes from `ring` (already in the tree as rustls' crypto provider): measured here it
+//! is 2.2x faster than the `aes-gcm` crate on 300-byte frames and 6x faster on 64 KiB frames
+//! (see `benches/RESULTS.md`).
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
 use super::NoiseError;
 use super::symmetric::nonce;
@@ -15,7 +18,7 @@ pub const TAG_LEN: usize = 16;
 
 /// One direction of the transport: a key and its counter.
 pub struct CipherState {
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     counter: u32,
     exhausted: bool,
 }
@@ -32,7 +35,7 @@ impl CipherState {
     /// A cipher state with `key` and counter 0.
     pub fn new(key: &[u8; 32]) -> CipherState {
         CipherState {
-            cipher: Aes256Gcm::new(key.into()),
+            cipher: aes_256_gcm(key),
             counter: 0,
             exhausted: false,
         }
@@ -59,7 +62,7 @@ impl CipherState {
     pub fn encrypt_in_place(&mut self, buffer: &mut Vec<u8>) -> Result<(), NoiseError> {
         let iv = self.next_nonce()?;
         self.cipher
-            .encrypt_in_place(Nonce::from_slice(&iv), &[], buffer)
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(iv), Aad::empty(), buffer)
             .map_err(|_| NoiseError::UnexpectedMessage("frame too long to encrypt"))
     }
 
@@ -77,9 +80,12 @@ impl CipherState {
             return Err(NoiseError::CounterExhausted);
         }
         let iv = nonce(self.counter);
-        self.cipher
-            .decrypt_in_place(Nonce::from_slice(&iv), &[], buffer)
-            .map_err(|_| NoiseError::BadMac("transport frame"))?;
+        let len = self
+            .cipher
+            .open_in_place(Nonce::assume_unique_for_key(iv), Aad::empty(), buffer)
+            .map_err(|_| NoiseError::BadMac("transport frame"))?
+            .len();
+        buffer.truncate(len);
         match self.counter.checked_add(1) {
             Some(next) => self.counter = next,
             None => self.exhausted = true,
@@ -92,6 +98,15 @@ impl CipherState {
         let mut buffer = ciphertext.to_vec();
         self.decrypt_in_place(&mut buffer)?;
         Ok(buffer)
+    }
+}
+
+/// An AES-256-GCM key. A 32-byte key is always valid for AES-256.
+pub(crate) fn aes_256_gcm(key: &[u8; 32]) -> LessSafeKey {
+    match UnboundKey::new(&AES_256_GCM, key) {
+        Ok(key) => LessSafeKey::new(key),
+        // ok: ring only refuses keys of the wrong length, and the type fixes it at 32.
+        Err(_) => unreachable!("a 32-byte key is a valid AES-256 key"),
     }
 }
 
