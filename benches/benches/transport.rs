@@ -71,15 +71,13 @@ fn transport(c: &mut Criterion) {
                     &mut buffer,
                 )
                 .unwrap();
-                let len = key
-                    .open_in_place(
-                        ring::aead::Nonce::assume_unique_for_key(iv),
-                        ring::aead::Aad::empty(),
-                        &mut buffer,
-                    )
-                    .unwrap()
-                    .len();
-                len
+                key.open_in_place(
+                    ring::aead::Nonce::assume_unique_for_key(iv),
+                    ring::aead::Aad::empty(),
+                    &mut buffer,
+                )
+                .unwrap()
+                .len()
             })
         });
 
@@ -99,15 +97,13 @@ fn transport(c: &mut Criterion) {
                     &mut buffer,
                 )
                 .unwrap();
-                let len = key
-                    .open_in_place(
-                        aws_lc_rs::aead::Nonce::assume_unique_for_key(iv),
-                        aws_lc_rs::aead::Aad::empty(),
-                        &mut buffer,
-                    )
-                    .unwrap()
-                    .len();
-                len
+                key.open_in_place(
+                    aws_lc_rs::aead::Nonce::assume_unique_for_key(iv),
+                    aws_lc_rs::aead::Aad::empty(),
+                    &mut buffer,
+                )
+                .unwrap()
+                .len()
             })
         });
         group.finish();
