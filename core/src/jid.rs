@@ -86,7 +86,21 @@ impl Server {
 
     /// Looks a server up by its wire name.
     pub fn from_name(name: &str) -> Option<Server> {
-        Server::ALL.into_iter().find(|s| s.as_str() == name)
+        Some(match name {
+            "s.whatsapp.net" => Server::User,
+            "g.us" => Server::Group,
+            "lid" => Server::Lid,
+            "broadcast" => Server::Broadcast,
+            "newsletter" => Server::Newsletter,
+            "call" => Server::Call,
+            "c.us" => Server::LegacyUser,
+            "bot" => Server::Bot,
+            "msgr" => Server::Messenger,
+            "hosted" => Server::Hosted,
+            "hosted.lid" => Server::HostedLid,
+            "interop" => Server::Interop,
+            _ => return None,
+        })
     }
 
     /// Whether JIDs on this server can name a single device (`user:device@server`), written on
@@ -330,6 +344,14 @@ mod tests {
             "1:70000@s.whatsapp.net".parse::<Jid>(),
             Err(JidError::InvalidDevice { .. })
         ));
+    }
+
+    #[test]
+    fn every_server_round_trips_its_name() {
+        for server in Server::ALL {
+            assert_eq!(Server::from_name(server.as_str()), Some(server));
+        }
+        assert_eq!(Server::from_name("example.com"), None);
     }
 
     #[test]

@@ -46,13 +46,16 @@ impl PackKind {
         if s.is_empty() || s.len() > MAX_PACKED_LEN {
             return None;
         }
-        let bytes = s.as_bytes();
-        if bytes
+        // One pass: AND together the alphabets each byte belongs to.
+        let classes = s
+            .as_bytes()
             .iter()
-            .all(|&c| PackKind::Nibble.nibble_of(c).is_some())
-        {
+            .fold(NIBBLE_CLASS | HEX_CLASS, |acc, &c| {
+                acc & CLASSES[c as usize]
+            });
+        if classes & NIBBLE_CLASS != 0 {
             Some(PackKind::Nibble)
-        } else if bytes.iter().all(|&c| PackKind::Hex.nibble_of(c).is_some()) {
+        } else if classes & HEX_CLASS != 0 {
             Some(PackKind::Hex)
         } else {
             None
@@ -64,14 +67,57 @@ impl PackKind {
     pub(crate) fn pack(self, s: &str, out: &mut Vec<u8>) {
         let bytes = s.as_bytes();
         let odd = bytes.len() % 2;
+        debug_assert!(bytes.iter().all(|&c| self.nibble_of(c).is_some()));
+        out.reserve(1 + bytes.len().div_ceil(2));
         out.push(((bytes.len().div_ceil(2)) as u8) | ((odd as u8) << 7)); // ok: len <= 127
-        for pair in bytes.chunks(2) {
-            let hi = self.nibble_of(pair[0]).unwrap_or(15);
-            let lo = pair.get(1).and_then(|&c| self.nibble_of(c)).unwrap_or(15);
-            out.push((hi << 4) | lo);
+        let pairs = bytes.chunks_exact(2);
+        let last = pairs.remainder().first();
+        out.extend(pairs.map(|pair| (NIBBLES[pair[0] as usize] << 4) | NIBBLES[pair[1] as usize]));
+        if let Some(&c) = last {
+            out.push((NIBBLES[c as usize] << 4) | 15);
         }
     }
 }
+
+const NIBBLE_CLASS: u8 = 1;
+const HEX_CLASS: u8 = 2;
+
+/// For every byte, the alphabets it belongs to.
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let byte = c as u8;
+        if byte.is_ascii_digit() {
+            table[c] = NIBBLE_CLASS | HEX_CLASS;
+        } else if byte == b'-' || byte == b'.' {
+            table[c] = NIBBLE_CLASS;
+        } else if byte >= b'A' && byte <= b'F' {
+            table[c] = HEX_CLASS;
+        }
+        c += 1;
+    }
+    table
+};
+
+/// For every byte of either alphabet, its nibble (the alphabets share only the digits, which
+/// have the same nibble in both); 15 for the rest, which [`PackKind::for_str`] has excluded.
+static NIBBLES: [u8; 256] = {
+    let mut table = [15u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let byte = c as u8;
+        table[c] = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'-' => 10,
+            b'.' => 11,
+            b'A'..=b'F' => byte - b'A' + 10,
+            _ => 15,
+        };
+        c += 1;
+    }
+    table
+};
 
 /// A packed string as it is on the wire, validated, not yet unpacked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

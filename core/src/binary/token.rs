@@ -1,7 +1,5 @@
 //! Token dictionaries and the wire markers.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 pub(crate) use super::token_table::{DOUBLE_BYTE, SINGLE_BYTE};
@@ -33,51 +31,100 @@ pub(crate) enum Token {
     Double(u8, u8),
 }
 
-/// FNV-1a: the token table is fixed and public, so a keyed hash buys nothing here, and
-/// short tokens hash several times faster than with SipHash.
-#[derive(Default)]
-struct Fnv1a(u64);
+/// Bits of the encoder's token lookup table: 4096 slots for 1259 tokens, so probes are short.
+const LOOKUP_BITS: u32 = 12;
 
-impl Hasher for Fnv1a {
-    fn finish(&self) -> u64 {
-        self.0
-    }
+/// Longest token in the dictionary; longer strings skip the lookup.
+const MAX_TOKEN_LEN: usize = 48;
 
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+/// The encoder's token lookup: an open-addressing table built once from the dictionary.
+///
+/// A slot holds 0 (empty), `1..=235` for a single-byte token, or `256 + dict * 256 + index`
+/// for a double-byte one. The hash reads at most 16 bytes of the string (its first and last
+/// eight) and its length, so a lookup costs one multiply and, on average, about one string
+/// comparison; no hashing of long strings, no per-lookup allocation.
+static LOOKUP: LazyLock<Box<[u16]>> = LazyLock::new(|| {
+    let mut table = vec![0u16; 1 << LOOKUP_BITS].into_boxed_slice();
+    // Single-byte tokens first: they win over an equal double-byte one (none exists in v3).
+    let singles = SINGLE_BYTE.iter().enumerate().skip(1).map(|(i, &t)| (t, i));
+    let doubles = DOUBLE_BYTE.iter().enumerate().flat_map(|(dict, entries)| {
+        entries
+            .iter()
+            .enumerate()
+            .map(move |(index, &t)| (t, 256 + dict * 256 + index))
+    });
+    for (token, code) in singles.chain(doubles) {
+        let mut slot = lookup_hash(token.as_bytes());
+        loop {
+            match table[slot] {
+                0 => {
+                    table[slot] = code as u16; // ok: code < 256 + 4 * 256
+                    break;
+                }
+                taken if token_str(taken) == Some(token) => break,
+                _ => slot = (slot + 1) & ((1 << LOOKUP_BITS) - 1),
+            }
         }
-        self.0 = hash;
     }
+    table
+});
+
+/// A hash of the string's length and of up to 16 of its bytes (its first and last eight),
+/// read with plain loads (no copy through a buffer, which would stall store forwarding).
+#[inline(always)]
+fn lookup_hash(s: &[u8]) -> usize {
+    let n = s.len();
+    let (head, tail) = match (s.first_chunk::<8>(), s.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => match (s.first_chunk::<4>(), s.last_chunk::<4>()) {
+            (Some(head), Some(tail)) => (
+                u64::from(u32::from_le_bytes(*head)),
+                u64::from(u32::from_le_bytes(*tail)),
+            ),
+            // 0 to 3 bytes: first, middle and last.
+            _ => {
+                let byte = |i: usize| s.get(i).copied().map_or(0, u64::from);
+                (
+                    byte(0) | byte(n / 2) << 8 | byte(n.wrapping_sub(1)) << 16,
+                    0,
+                )
+            }
+        },
+    };
+    let mixed = (head ^ tail.rotate_left(29) ^ (n as u64).rotate_left(53))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> (64 - LOOKUP_BITS)) as usize
 }
 
-type TokenMap = HashMap<&'static str, Token, BuildHasherDefault<Fnv1a>>;
-
-static LOOKUP: LazyLock<TokenMap> = LazyLock::new(|| {
-    let mut map =
-        TokenMap::with_capacity_and_hasher(SINGLE_BYTE.len() + 4 * 256, Default::default());
-    for (dict, entries) in DOUBLE_BYTE.iter().enumerate() {
-        for (index, &token) in entries.iter().enumerate() {
-            // ok: dict < 4 and index < 256 by the table's type.
-            map.insert(token, Token::Double(dict as u8, index as u8));
-        }
+/// The string of a lookup table code.
+#[inline(always)]
+fn token_str(code: u16) -> Option<&'static str> {
+    match code {
+        1..=235 => single(code as u8),
+        256..=1279 => double(((code - 256) >> 8) as u8, code as u8),
+        _ => None,
     }
-    // Single-byte tokens win over double-byte ones; index 0 ("") is the LIST_EMPTY marker.
-    for (index, &token) in SINGLE_BYTE.iter().enumerate().skip(1) {
-        map.insert(token, Token::Single(index as u8)); // ok: SINGLE_BYTE has 236 entries
-    }
-    map
-});
+}
 
 /// The token for `s`, if it is in the dictionary.
 #[inline]
 pub(crate) fn lookup(s: &str) -> Option<Token> {
-    LOOKUP.get(s).copied()
+    if s.is_empty() || s.len() > MAX_TOKEN_LEN {
+        return None;
+    }
+    let table = &**LOOKUP;
+    let mut slot = lookup_hash(s.as_bytes());
+    loop {
+        let code = *table.get(slot)?;
+        match code {
+            0 => return None,
+            1..=235 if single(code as u8) == Some(s) => return Some(Token::Single(code as u8)),
+            256..=1279 if token_str(code) == Some(s) => {
+                return Some(Token::Double(((code - 256) >> 8) as u8, code as u8));
+            }
+            _ => slot = (slot + 1) & ((1 << LOOKUP_BITS) - 1),
+        }
+    }
 }
 
 /// The string of a single-byte token (1..=235).
@@ -126,6 +173,36 @@ mod tests {
                 .map(|v| v.as_str().unwrap())
                 .collect();
             assert_eq!(entries, DOUBLE_BYTE[dict].to_vec());
+        }
+    }
+
+    #[test]
+    fn every_token_looks_itself_up_and_others_miss() {
+        for (index, &token) in SINGLE_BYTE.iter().enumerate().skip(1) {
+            assert_eq!(lookup(token), Some(Token::Single(index as u8)), "{token}");
+        }
+        for (dict, entries) in DOUBLE_BYTE.iter().enumerate() {
+            for (index, &token) in entries.iter().enumerate() {
+                assert_eq!(
+                    lookup(token),
+                    Some(Token::Double(dict as u8, index as u8)),
+                    "{token}"
+                );
+            }
+        }
+        assert_eq!(MAX_TOKEN_LEN, {
+            let all = SINGLE_BYTE.iter().chain(DOUBLE_BYTE.iter().flatten());
+            all.map(|t| t.len()).max().unwrap()
+        });
+        for miss in [
+            "15551234567",
+            "3EB0C1DF74739DAB646C7B",
+            "iqq",
+            "i",
+            "s.whatsapp.ne",
+            "x".repeat(49).as_str(),
+        ] {
+            assert_eq!(lookup(miss), None, "{miss}");
         }
     }
 
