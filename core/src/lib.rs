@@ -11,9 +11,11 @@
 //! - [`noise`]: the Noise handshake, certificate chain and frame encryption.
 //! - [`binary`]: the binary XML node codec every stanza travels in.
 //! - [`curve`]: Curve25519 keys and libsignal-style signatures.
+//! - [`client`]: one account's connection (WebSocket, handshake, login, reconnect).
 //! - [`proto`]: protobuf types generated from the project's own `.proto` files.
 
 pub mod binary;
+pub mod client;
 pub mod curve;
 pub mod jid;
 pub mod noise;

@@ -1,0 +1,42 @@
+//! What a running client reports.
+
+use super::backoff::Backoff;
+use super::disconnect::DisconnectReason;
+use crate::binary::Node;
+
+/// A connection event, in the order they happen.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Opening connection attempt `attempt` (0 for the first after a stable connection).
+    Connecting {
+        /// Consecutive failed attempts before this one.
+        attempt: u32,
+    },
+    /// Logged in: the server sent `<success>`.
+    Connected,
+    /// A new device finished the handshake and the server offers pairing refs (each becomes
+    /// a QR code).
+    PairingRequired {
+        /// The refs, in the order the server sent them.
+        refs: Vec<String>,
+    },
+    /// The connection ended.
+    Disconnected {
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// The client will reconnect after a delay.
+    ReconnectScheduled {
+        /// Consecutive failed attempts so far.
+        attempt: u32,
+        /// The delay and the ceiling it was drawn under.
+        backoff: Backoff,
+    },
+    /// The device was logged out (401): the client stopped and will not reconnect.
+    LoggedOut,
+    /// The client stopped for good; no more events follow.
+    Stopped,
+    /// A stanza for the layers above the connection (messages, receipts, notifications...).
+    Stanza(Node),
+}
