@@ -101,6 +101,11 @@ impl Node {
         self.child_nodes().iter().find(|c| c.tag == tag)
     }
 
+    /// The children with tag `tag`, in order.
+    pub fn children_named<'s>(&'s self, tag: &'s str) -> impl Iterator<Item = &'s Node> + 's {
+        self.child_nodes().iter().filter(move |c| c.tag == tag)
+    }
+
     /// The content as bytes: raw bytes, or a string's UTF-8.
     pub fn content_bytes(&self) -> Option<&[u8]> {
         match &self.content {

@@ -187,22 +187,40 @@ impl<'t, 'a> NodeRef<'t, 'a> {
         self.attr_value(key).and_then(ValueRef::to_jid)
     }
 
-    /// The child nodes (none when the content is not a list).
-    pub fn children(&self) -> impl ExactSizeIterator<Item = NodeRef<'t, 'a>> + 't {
-        let children = match self.content() {
+    /// The child list; empty when the content is not a list.
+    fn child_list(&self) -> Children<'t, 'a> {
+        match self.content() {
             ContentRef::Nodes(children) => children,
             _ => Children {
                 tree: self.tree,
                 first: 0,
                 count: 0,
             },
-        };
-        children.iter()
+        }
+    }
+
+    /// The child nodes (none when the content is not a list).
+    pub fn children(&self) -> impl ExactSizeIterator<Item = NodeRef<'t, 'a>> + use<'t, 'a> {
+        self.child_list().iter()
     }
 
     /// The first child with tag `tag`.
     pub fn child(&self, tag: &str) -> Option<NodeRef<'t, 'a>> {
         self.children().find(|c| c.is(tag))
+    }
+
+    /// The children with tag `tag`, in order.
+    pub fn children_named<'s>(
+        &self,
+        tag: &'s str,
+    ) -> impl Iterator<Item = NodeRef<'t, 'a>> + use<'t, 'a, 's> {
+        self.child_list().iter().filter(move |c| c.is(tag))
+    }
+
+    /// Whether attribute `key` is present with the string value `value`; compares without
+    /// allocating for strings, tokens and packed values.
+    pub fn attr_is(&self, key: &str, value: &str) -> bool {
+        self.attr_value(key).is_some_and(|v| v.eq_str(value))
     }
 
     /// The content as bytes: raw bytes as they are, text values as UTF-8.
@@ -239,5 +257,69 @@ impl<'t, 'a> NodeRef<'t, 'a> {
                 ContentRef::Value(v) => Content::Text(v.as_cow().into_owned()),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jid::Server;
+
+    fn usync_devices() -> Node {
+        Node::new("list").children([Node::new("user")
+            .attr("jid", "15551234567@s.whatsapp.net")
+            .attr("type", "result")
+            .children([
+                Node::new("device").attr("id", "0"),
+                Node::new("key-index-list").bytes(vec![1, 2, 3]),
+                Node::new("device").attr("id", "12"),
+            ])])
+    }
+
+    #[test]
+    fn looks_attributes_and_children_up() {
+        let node = usync_devices();
+        let mut data = Vec::new();
+        node.encode(&mut data).unwrap();
+        let tree = NodeTree::decode(&data).unwrap();
+        let user = tree.root().child("user").unwrap();
+
+        assert!(user.attr_is("type", "result"));
+        assert!(!user.attr_is("type", "error"));
+        assert!(!user.attr_is("missing", "result"));
+        assert_eq!(user.attr("type").as_deref(), Some("result"));
+        let jid = user.jid_attr("jid").unwrap();
+        assert_eq!(
+            (jid.user.as_str(), jid.server),
+            ("15551234567", Server::User)
+        );
+
+        let ids: Vec<_> = user
+            .children_named("device")
+            .map(|d| d.attr("id").unwrap().into_owned())
+            .collect();
+        assert_eq!(ids, ["0", "12"]);
+        let keys = user.child("key-index-list").unwrap();
+        assert_eq!(keys.content_bytes().as_deref(), Some(&[1u8, 2, 3][..]));
+        assert!(user.child("nothing").is_none());
+
+        // The owned node answers the same questions.
+        let owned = tree.root().to_owned_node();
+        assert_eq!(owned, node);
+        let owned_user = owned.child("user").unwrap();
+        assert_eq!(owned_user.get_attr("type"), Some("result"));
+        assert_eq!(owned_user.jid_attr("jid"), Some(jid));
+        assert_eq!(owned_user.children_named("device").count(), 2);
+    }
+
+    #[test]
+    fn child_iterators_outlive_the_handle_they_came_from() {
+        let mut data = Vec::new();
+        usync_devices().encode(&mut data).unwrap();
+        let tree = NodeTree::decode(&data).unwrap();
+        // `root()` is a temporary; the iterators borrow the tree, not the handle.
+        let users = tree.root().children();
+        let devices = tree.root().child("user").unwrap().children_named("device");
+        assert_eq!((users.len(), devices.count()), (1, 2));
     }
 }
