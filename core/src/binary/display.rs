@@ -35,22 +35,38 @@ fn write_escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     Ok(())
 }
 
-fn write_bytes(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+/// The printable text of `bytes` cut at [`MAX_SHOWN_BYTES`] (on a character boundary), or
+/// `None` when they are not printable UTF-8.
+fn printable_prefix(bytes: &[u8]) -> Option<&str> {
     let shown = &bytes[..bytes.len().min(MAX_SHOWN_BYTES)];
-    match std::str::from_utf8(shown) {
-        Ok(text)
-            if !text
-                .chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t') =>
-        {
-            write_escaped(f, text)?
+    let text = match std::str::from_utf8(shown) {
+        Ok(text) => text,
+        // A character cut by the limit is fine; an invalid sequence is not.
+        Err(e) if e.error_len().is_none() && shown.len() < bytes.len() => {
+            std::str::from_utf8(&shown[..e.valid_up_to()]).ok()?
         }
-        _ => {
+        Err(_) => return None,
+    };
+    let printable = !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t');
+    printable.then_some(text)
+}
+
+fn write_bytes(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    let shown = match printable_prefix(bytes) {
+        Some(text) => {
+            write_escaped(f, text)?;
+            text.len()
+        }
+        None => {
+            let shown = &bytes[..bytes.len().min(MAX_SHOWN_BYTES)];
             f.write_str("0x")?;
             shown.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
+            shown.len()
         }
-    }
-    if bytes.len() > shown.len() {
+    };
+    if bytes.len() > shown {
         write!(f, "… ({} bytes)", bytes.len())?;
     }
     Ok(())
@@ -163,7 +179,7 @@ fn show(f: &mut fmt::Formatter<'_>, node: &dyn ShowNode, depth: usize) -> fmt::R
         }
         Leaf::Text(text) => {
             f.write_char('>')?;
-            write_escaped(f, &text)?;
+            write_bytes(f, text.as_bytes())?;
             write!(f, "</{tag}>")
         }
     }
@@ -197,5 +213,18 @@ mod tests {
         let long = Node::new("m").bytes(vec![b'a'; 300]);
         assert!(long.to_string().ends_with("… (300 bytes)</m>"));
         assert_eq!(Node::new("t").text("a<b").to_string(), "<t>a&lt;b</t>");
+    }
+
+    #[test]
+    fn truncates_long_text_on_a_character_boundary() {
+        // 255 ASCII bytes then a 2-byte character that the 256-byte limit cuts in half.
+        let text = format!("{}é and more", "a".repeat(255));
+        let shown = Node::new("t").text(text.clone()).to_string();
+        let expected = format!("<t>{}… ({} bytes)</t>", "a".repeat(255), text.len());
+        assert_eq!(shown, expected);
+        let as_bytes = Node::new("t").bytes(text.clone().into_bytes()).to_string();
+        assert_eq!(as_bytes, expected);
+        // Control characters still switch to hex.
+        assert_eq!(Node::new("t").text("a\u{1}").to_string(), "<t>0x6101</t>");
     }
 }
