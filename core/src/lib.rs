@@ -12,6 +12,7 @@
 //! - [`binary`]: the binary XML node codec every stanza travels in.
 //! - [`curve`]: Curve25519 keys and libsignal-style signatures.
 //! - [`client`]: one account's connection (WebSocket, handshake, login, reconnect).
+//! - [`signal`]: the Signal protocol's key schedule (sessions to follow).
 //! - [`proto`]: protobuf types generated from the project's own `.proto` files.
 
 pub mod binary;
@@ -19,6 +20,7 @@ pub mod client;
 pub mod curve;
 pub mod jid;
 pub mod noise;
+pub mod signal;
 
 /// Protobuf types generated at build time from `core/proto/*.proto`.
 ///
