@@ -53,6 +53,15 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
+impl PartialEq for PrivateKey {
+    /// Constant-time comparison.
+    fn eq(&self, other: &PrivateKey) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
+}
+
+impl Eq for PrivateKey {}
+
 impl PrivateKey {
     /// Wraps raw private key bytes (clamped or not: every use clamps).
     pub fn from_bytes(bytes: [u8; 32]) -> PrivateKey {
@@ -176,7 +185,7 @@ impl PublicKey {
 }
 
 /// A private key and its public key.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyPair {
     /// The private key.
     pub private: PrivateKey,

@@ -1,13 +1,27 @@
 //! The Signal protocol as WhatsApp uses it (libsignal-compatible).
 //!
-//! This module holds the key schedule so far — HKDF with libsignal's info strings, the X3DH
-//! master secret, the DH ratchet step, chain and message keys, and sender-key (group) message
-//! keys — checked against libsignal-node's vectors. Sessions, message formats and sender-key
-//! state build on it (issue 4). Keys and signatures come from [`crate::curve`].
+//! - [`kdf`]: the key schedule (HKDF with libsignal's info strings, X3DH master secret, DH
+//!   ratchet, chain and message keys, sender-key message keys).
+//! - Sessions: [`SessionRecord`] / [`SessionState`] — X3DH from a [`PreKeyBundle`] or a received
+//!   `pkmsg`, the double ratchet with bounded skipped keys, `msg`/`pkmsg` wire forms with the
+//!   8-byte MAC. Failed decryptions never change the record.
+//!
+//! Keys and signatures come from [`crate::curve`]. Sender-key (group) sessions, record
+//! serialization for stores, and the storage traits are still to come (issue 4).
 
+mod error;
 pub mod kdf;
+mod message;
+mod session;
 
+pub use error::SignalError;
 pub use kdf::{
     ChainKey, MessageKeys, RootKey, SenderChainKey, SenderMessageKey, derive_secrets,
     x3dh_master_secret,
+};
+pub use message::{MAC_LEN, MessageKind, PreKeySignalMessage, SignalMessage, VERSION_BYTE};
+pub use session::{
+    Ciphertext, KeySource, LocalIdentity, MAX_FORWARD_JUMP, MAX_PREVIOUS_SESSIONS,
+    MAX_RECEIVER_CHAINS, MAX_SKIPPED_KEYS, OsKeySource, PreKeyBundle, PreKeyLookup, SessionRecord,
+    SessionState,
 };
