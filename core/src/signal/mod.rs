@@ -6,15 +6,20 @@
 //!   `pkmsg`, the double ratchet with bounded skipped keys, `msg`/`pkmsg` wire forms with the
 //!   8-byte MAC. Failed decryptions never change the record.
 //!
-//! Keys and signatures come from [`crate::curve`]. Sender-key (group) sessions, record
-//! serialization for stores, and the storage traits are still to come (issue 4).
+//! - Groups: [`SenderKeyRecord`] and [`SenderKeyDistribution`] — signed `skmsg`s with bounded
+//!   out-of-order keys.
+//!
+//! Keys and signatures come from [`crate::curve`]. Record serialization for stores and the
+//! storage traits are still to come (issue 4).
 
 mod error;
+mod group;
 pub mod kdf;
 mod message;
 mod session;
 
 pub use error::SignalError;
+pub use group::{MAX_SENDER_KEY_STATES, SenderKeyDistribution, SenderKeyRecord};
 pub use kdf::{
     ChainKey, MessageKeys, RootKey, SenderChainKey, SenderMessageKey, derive_secrets,
     x3dh_master_secret,
