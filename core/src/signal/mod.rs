@@ -6,6 +6,7 @@
 //!   `pkmsg`, the double ratchet with bounded skipped keys, `msg`/`pkmsg` wire forms with the
 //!   8-byte MAC. Failed decryptions never change the record.
 //!
+//! - [`padding`]: WhatsApp's plaintext padding.
 //! - Groups: [`SenderKeyRecord`] and [`SenderKeyDistribution`] — signed `skmsg`s with bounded
 //!   out-of-order keys.
 //!
@@ -16,6 +17,7 @@ mod error;
 mod group;
 pub mod kdf;
 mod message;
+pub mod padding;
 mod session;
 
 pub use error::SignalError;
