@@ -92,3 +92,20 @@ fn sender_key_vectors() {
     }
     assert!(checked >= 10, "only {checked} sender-key vectors");
 }
+
+#[test]
+fn sender_key_records_round_trip_through_bytes() {
+    let signing = KeyPair::from_private_bytes([5; 32]);
+    let mut ours = SenderKeyRecord::create(7, [6; 32], signing);
+    let mut theirs = SenderKeyRecord::new();
+    theirs.process_distribution(&ours.distribution().unwrap());
+    let _skipped = ours.encrypt(b"a\x01").unwrap();
+    let second = ours.encrypt(b"b\x01").unwrap();
+    assert_eq!(theirs.decrypt(&second).unwrap(), b"b\x01");
+    for record in [&ours, &theirs] {
+        let restored = SenderKeyRecord::deserialize(&record.serialize()).unwrap();
+        assert_eq!(&restored, record);
+    }
+    let bytes = theirs.serialize();
+    assert!(SenderKeyRecord::deserialize(&bytes[..bytes.len() - 3]).is_err());
+}

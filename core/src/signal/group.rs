@@ -88,12 +88,12 @@ impl SenderKeyDistribution {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct SenderKeyState {
-    key_id: u32,
-    chain: SenderChainKey,
-    signing_public: PublicKey,
-    signing_private: Option<PrivateKey>,
-    skipped: VecDeque<SenderMessageKey>,
+pub(super) struct SenderKeyState {
+    pub(super) key_id: u32,
+    pub(super) chain: SenderChainKey,
+    pub(super) signing_public: PublicKey,
+    pub(super) signing_private: Option<PrivateKey>,
+    pub(super) skipped: VecDeque<SenderMessageKey>,
 }
 
 impl SenderKeyState {
@@ -131,7 +131,7 @@ impl SenderKeyState {
 /// One sender's keys for one group: ours (to encrypt) or a peer's (to decrypt).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SenderKeyRecord {
-    states: VecDeque<SenderKeyState>,
+    pub(super) states: VecDeque<SenderKeyState>,
 }
 
 impl SenderKeyRecord {

@@ -10,14 +10,17 @@
 //! - Groups: [`SenderKeyRecord`] and [`SenderKeyDistribution`] — signed `skmsg`s with bounded
 //!   out-of-order keys.
 //!
-//! Keys and signatures come from [`crate::curve`]. Record serialization for stores and the
-//! storage traits are still to come (issue 4).
+//! - Records serialize to versioned bytes for stores (`serialize` / `deserialize`).
+//!
+//! Keys and signatures come from [`crate::curve`]. The storage traits are still to come
+//! (issue 4/5).
 
 mod error;
 mod group;
 pub mod kdf;
 mod message;
 pub mod padding;
+mod record;
 mod session;
 
 pub use error::SignalError;
@@ -27,6 +30,7 @@ pub use kdf::{
     x3dh_master_secret,
 };
 pub use message::{MAC_LEN, MessageKind, PreKeySignalMessage, SignalMessage, VERSION_BYTE};
+pub use record::RECORD_VERSION;
 pub use session::{
     Ciphertext, KeySource, LocalIdentity, MAX_FORWARD_JUMP, MAX_PREVIOUS_SESSIONS,
     MAX_RECEIVER_CHAINS, MAX_SKIPPED_KEYS, OsKeySource, PreKeyBundle, PreKeyLookup, SessionRecord,

@@ -74,33 +74,33 @@ pub trait PreKeyLookup {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct ReceiverChain {
-    ratchet_key: PublicKey,
-    chain_key: ChainKey,
-    skipped: VecDeque<MessageKeys>,
+pub(super) struct ReceiverChain {
+    pub(super) ratchet_key: PublicKey,
+    pub(super) chain_key: ChainKey,
+    pub(super) skipped: VecDeque<MessageKeys>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct PendingPreKey {
-    pre_key_id: Option<u32>,
-    signed_pre_key_id: u32,
-    base_key: PublicKey,
+pub(super) struct PendingPreKey {
+    pub(super) pre_key_id: Option<u32>,
+    pub(super) signed_pre_key_id: u32,
+    pub(super) base_key: PublicKey,
 }
 
 /// One session with a peer device.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionState {
-    local_identity: PublicKey,
-    remote_identity: PublicKey,
-    local_registration_id: u32,
-    remote_registration_id: u32,
-    root_key: RootKey,
-    sender_ratchet: KeyPair,
-    sender_chain: Option<ChainKey>,
-    receiver_chains: VecDeque<ReceiverChain>,
-    previous_counter: u32,
-    pending_pre_key: Option<PendingPreKey>,
-    base_key: PublicKey,
+    pub(super) local_identity: PublicKey,
+    pub(super) remote_identity: PublicKey,
+    pub(super) local_registration_id: u32,
+    pub(super) remote_registration_id: u32,
+    pub(super) root_key: RootKey,
+    pub(super) sender_ratchet: KeyPair,
+    pub(super) sender_chain: Option<ChainKey>,
+    pub(super) receiver_chains: VecDeque<ReceiverChain>,
+    pub(super) previous_counter: u32,
+    pub(super) pending_pre_key: Option<PendingPreKey>,
+    pub(super) base_key: PublicKey,
 }
 
 /// A message ready to send.
@@ -360,8 +360,8 @@ fn take_message_keys(chain: &mut ReceiverChain, counter: u32) -> Result<MessageK
 /// [`MAX_PREVIOUS_SESSIONS`] archived ones (a peer may still send on an older one).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SessionRecord {
-    current: Option<SessionState>,
-    previous: VecDeque<SessionState>,
+    pub(super) current: Option<SessionState>,
+    pub(super) previous: VecDeque<SessionState>,
 }
 
 impl SessionRecord {
