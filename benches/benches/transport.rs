@@ -55,57 +55,38 @@ fn transport(c: &mut Criterion) {
             })
         });
 
-        // ring.
-        let key = ring::aead::LessSafeKey::new(
-            ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, &[1; 32]).unwrap(),
-        );
-        group.bench_function(BenchmarkId::new("ring", size), |b| {
-            b.iter(|| {
-                buffer.clear();
-                buffer.extend_from_slice(black_box(&plaintext));
-                let iv = nonce(counter);
-                counter = counter.wrapping_add(1);
-                key.seal_in_place_append_tag(
-                    ring::aead::Nonce::assume_unique_for_key(iv),
-                    ring::aead::Aad::empty(),
-                    &mut buffer,
-                )
-                .unwrap();
-                key.open_in_place(
-                    ring::aead::Nonce::assume_unique_for_key(iv),
-                    ring::aead::Aad::empty(),
-                    &mut buffer,
-                )
-                .unwrap()
-                .len()
-            })
-        });
-
-        // aws-lc-rs.
-        let key = aws_lc_rs::aead::LessSafeKey::new(
-            aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &[1; 32]).unwrap(),
-        );
-        group.bench_function(BenchmarkId::new("aws-lc-rs", size), |b| {
-            b.iter(|| {
-                buffer.clear();
-                buffer.extend_from_slice(black_box(&plaintext));
-                let iv = nonce(counter);
-                counter = counter.wrapping_add(1);
-                key.seal_in_place_append_tag(
-                    aws_lc_rs::aead::Nonce::assume_unique_for_key(iv),
-                    aws_lc_rs::aead::Aad::empty(),
-                    &mut buffer,
-                )
-                .unwrap();
-                key.open_in_place(
-                    aws_lc_rs::aead::Nonce::assume_unique_for_key(iv),
-                    aws_lc_rs::aead::Aad::empty(),
-                    &mut buffer,
-                )
-                .unwrap()
-                .len()
-            })
-        });
+        // ring and aws-lc-rs share one AEAD API; one body serves both.
+        macro_rules! bench_ring_like {
+            ($name:literal, $aead:path) => {{
+                use $aead as aead;
+                let key = aead::LessSafeKey::new(
+                    aead::UnboundKey::new(&aead::AES_256_GCM, &[1; 32]).unwrap(),
+                );
+                group.bench_function(BenchmarkId::new($name, size), |b| {
+                    b.iter(|| {
+                        buffer.clear();
+                        buffer.extend_from_slice(black_box(&plaintext));
+                        let iv = nonce(counter);
+                        counter = counter.wrapping_add(1);
+                        key.seal_in_place_append_tag(
+                            aead::Nonce::assume_unique_for_key(iv),
+                            aead::Aad::empty(),
+                            &mut buffer,
+                        )
+                        .unwrap();
+                        key.open_in_place(
+                            aead::Nonce::assume_unique_for_key(iv),
+                            aead::Aad::empty(),
+                            &mut buffer,
+                        )
+                        .unwrap()
+                        .len()
+                    })
+                });
+            }};
+        }
+        bench_ring_like!("ring", ring::aead);
+        bench_ring_like!("aws-lc-rs", aws_lc_rs::aead);
         group.finish();
     }
 }
