@@ -13,6 +13,7 @@
 //! - [`curve`]: Curve25519 keys and libsignal-style signatures.
 //! - [`client`]: one account's connection (WebSocket, handshake, login, reconnect).
 //! - [`signal`]: the Signal protocol's key schedule (sessions to follow).
+//! - [`store`]: storage traits, the in-memory store and encryption at rest.
 //! - [`proto`]: protobuf types generated from the project's own `.proto` files.
 
 pub mod binary;
@@ -21,6 +22,7 @@ pub mod curve;
 pub mod jid;
 pub mod noise;
 pub mod signal;
+pub mod store;
 
 /// Protobuf types generated at build time from `core/proto/*.proto`.
 ///
