@@ -12,8 +12,10 @@
 //!
 //! - Records serialize to versioned bytes for stores (`serialize` / `deserialize`).
 //!
-//! Keys and signatures come from [`crate::curve`]. The storage traits are still to come
-//! (issue 4/5).
+//! - [`store`]: async storage traits, an in-memory store, and the store-driven
+//!   `encrypt`/`decrypt`/`encrypt_group`/`decrypt_group` the messaging layer calls.
+//!
+//! Keys and signatures come from [`crate::curve`].
 
 mod error;
 mod group;
@@ -22,6 +24,7 @@ mod message;
 pub mod padding;
 mod record;
 mod session;
+pub mod store;
 
 pub use error::SignalError;
 pub use group::{MAX_SENDER_KEY_STATES, SenderKeyDistribution, SenderKeyRecord};
