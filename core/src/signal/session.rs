@@ -397,10 +397,11 @@ impl SessionRecord {
 
     /// Encrypts with the current session.
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Ciphertext, SignalError> {
-        let mut state = self.current.clone().ok_or(SignalError::NoSession)?;
-        let ciphertext = state.encrypt(plaintext)?;
-        self.current = Some(state);
-        Ok(ciphertext)
+        // `SessionState::encrypt` changes the state only after everything succeeded.
+        self.current
+            .as_mut()
+            .ok_or(SignalError::NoSession)?
+            .encrypt(plaintext)
     }
 
     /// Decrypts a `msg`, trying the current session and then the archived ones. On failure
