@@ -16,9 +16,11 @@ use wacast::jid::Jid;
 use wacast::noise::{CipherState, FrameReader, ServerHandshake, WA_CONN_HEADER, write_frame};
 use wacast::proto::wa::ClientPayload;
 
+use crate::Sandbox;
 use crate::fault::Fault;
 use crate::registry::PendingRegistration;
-use crate::server::{LiveConnection, Shared};
+use crate::router::StanzaContext;
+use crate::server::{CONNECTION_QUEUE, LiveConnection, Shared, ToConnection};
 
 /// How long a client may take for each handshake step.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -73,11 +75,12 @@ struct Session {
     delay: Option<Duration>,
     corrupt_next: bool,
     next_stanza: u64,
+    device: Option<Jid>,
 }
 
 pub(crate) async fn handle(socket: WebSocket, shared: Arc<Shared>) {
     let id = shared.next_connection_id.fetch_add(1, Ordering::Relaxed);
-    let (faults, fault_rx) = mpsc::unbounded_channel();
+    let (queue, queue_rx) = mpsc::channel(CONNECTION_QUEUE);
     shared.add_connection(
         id,
         LiveConnection {
@@ -87,7 +90,7 @@ pub(crate) async fn handle(socket: WebSocket, shared: Arc<Shared>) {
                 noise_public_key: None,
                 jid: None,
             },
-            faults,
+            queue,
         },
     );
     let max = shared.config.max_message_len;
@@ -101,8 +104,9 @@ pub(crate) async fn handle(socket: WebSocket, shared: Arc<Shared>) {
         delay: None,
         corrupt_next: false,
         next_stanza: 0,
+        device: None,
     };
-    let end = session.run(fault_rx).await;
+    let end = session.run(queue_rx).await;
     tracing::debug!(connection = id, reason = %end, "sandbox connection ended");
     shared.remove_connection(id);
 }
@@ -164,7 +168,7 @@ impl Session {
         format!("sandbox-{}-{}", self.id, self.next_stanza)
     }
 
-    async fn run(&mut self, mut faults: mpsc::UnboundedReceiver<Fault>) -> End {
+    async fn run(&mut self, mut queue: mpsc::Receiver<ToConnection>) -> End {
         let mut epoch = self.shared.epoch.subscribe();
         let started_in = *epoch.borrow_and_update();
         let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, self.handshake());
@@ -186,8 +190,9 @@ impl Session {
         loop {
             let step = tokio::select! {
                 received = self.socket.recv() => self.on_message(received).await,
-                fault = faults.recv() => match fault {
-                    Some(fault) => self.apply(fault).await,
+                queued = queue.recv() => match queued {
+                    Some(ToConnection::Fault(fault)) => self.apply(fault).await,
+                    Some(ToConnection::Stanza(node)) => self.send_node(&node).await,
                     None => Err(End::Restart),
                 },
                 changed = epoch.changed() => {
@@ -263,6 +268,12 @@ impl Session {
                 .await;
         }
         let jid = record.jid.to_string();
+        let lid = self
+            .shared
+            .registry
+            .lid_of(&record.jid.user)
+            .with_device(record.jid.device);
+        self.device = Some(record.jid.clone());
         self.shared.update_connection(self.id, |info| {
             info.kind = ConnectionKind::Login;
             info.jid = Some(jid);
@@ -271,7 +282,8 @@ impl Session {
         let success = Node::new("success")
             .attr("t", now_unix())
             .attr("props", "1")
-            .attr("location", "sandbox");
+            .attr("location", "sandbox")
+            .attr("lid", lid);
         self.send_node(&success).await
     }
 
@@ -361,26 +373,16 @@ impl Session {
     }
 
     async fn on_stanza(&mut self, node: Node) -> Result<(), End> {
-        if node.tag != "iq" {
-            return Ok(());
-        }
-        let id = node.get_attr("id").unwrap_or_default().to_string();
-        let reply = match (node.get_attr("type"), node.get_attr("xmlns")) {
-            // Answers to our own IQs (pair-device) need nothing more.
-            (Some("result" | "error"), _) => return Ok(()),
-            (Some("get"), Some("w:p")) | (Some("set"), Some("passive")) => Node::new("iq")
-                .attr("from", "@s.whatsapp.net")
-                .attr("id", id)
-                .attr("type", "result"),
-            _ => Node::new("iq")
-                .attr("from", "@s.whatsapp.net")
-                .attr("id", id)
-                .attr("type", "error")
-                .children([Node::new("error")
-                    .attr("code", "501")
-                    .attr("text", "feature-not-implemented")]),
+        let context = StanzaContext {
+            connection: self.id,
+            device: self.device.clone(),
+            sandbox: Sandbox::from_shared(self.shared.clone()),
         };
-        self.send_node(&reply).await
+        let replies = context.sandbox.router().dispatch(&context, &node);
+        for reply in &replies {
+            self.send_node(reply).await?;
+        }
+        Ok(())
     }
 
     async fn apply(&mut self, fault: Fault) -> Result<(), End> {

@@ -25,9 +25,11 @@ mod connection;
 mod control;
 mod fault;
 mod registry;
+mod router;
 mod server;
 
 pub use connection::{ConnectionInfo, ConnectionKind};
 pub use fault::Fault;
 pub use registry::{DeviceRecord, PendingRegistration, Registry};
+pub use router::{Route, StanzaContext, StanzaHandler, StanzaRouter};
 pub use server::{Sandbox, SandboxConfig, Stats};

@@ -24,6 +24,7 @@ pub struct DeviceRecord {
 pub struct Registry {
     devices: Mutex<HashMap<[u8; 32], DeviceRecord>>,
     pending: Mutex<HashMap<[u8; 32], PendingRegistration>>,
+    lids: Mutex<HashMap<String, Jid>>,
 }
 
 /// A new device that sent its registration data and waits to be paired.
@@ -57,6 +58,19 @@ impl Registry {
     /// Every linked device.
     pub fn devices(&self) -> Vec<DeviceRecord> {
         self.lock_devices().values().cloned().collect()
+    }
+
+    /// The LID (`…@lid`, no device) of the account with phone number `user`, assigned on
+    /// first use: a 15-digit number, like the real ones, unique within this sandbox.
+    pub fn lid_of(&self, user: &str) -> Jid {
+        let mut lids = self
+            .lids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let next = 100_000_000_000_000u64 + lids.len() as u64 + 1;
+        lids.entry(user.to_string())
+            .or_insert_with(|| Jid::new(next.to_string(), wacast::jid::Server::Lid))
+            .clone()
     }
 
     /// Records a new device waiting to be paired.

@@ -15,6 +15,7 @@ use base64::Engine;
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
+use wacast::binary::Node;
 use wacast::curve::{KeyPair, PublicKey};
 use wacast::jid::Jid;
 use wacast::noise::{CertVerifier, CertificateAuthority, RootKey};
@@ -22,6 +23,19 @@ use wacast::noise::{CertVerifier, CertificateAuthority, RootKey};
 use crate::connection::{self, ConnectionInfo};
 use crate::fault::Fault;
 use crate::registry::Registry;
+use crate::router::{Route, StanzaHandler, StanzaRouter};
+
+/// How many faults and stanzas may wait for one connection's task.
+pub(crate) const CONNECTION_QUEUE: usize = 1024;
+
+/// What tests and handlers send to one connection's task.
+#[derive(Debug)]
+pub(crate) enum ToConnection {
+    /// Apply a fault.
+    Fault(Fault),
+    /// Send a stanza to the client.
+    Stanza(Node),
+}
 
 /// How to start a sandbox.
 #[derive(Clone, Debug)]
@@ -67,7 +81,7 @@ pub(crate) struct Counters {
 
 pub(crate) struct LiveConnection {
     pub info: ConnectionInfo,
-    pub faults: mpsc::UnboundedSender<Fault>,
+    pub queue: mpsc::Sender<ToConnection>,
 }
 
 pub(crate) struct Shared {
@@ -80,6 +94,7 @@ pub(crate) struct Shared {
     pub connections: Mutex<HashMap<u64, LiveConnection>>,
     pub next_connection_id: AtomicU64,
     pub login_faults: Mutex<VecDeque<Fault>>,
+    pub router: Mutex<StanzaRouter>,
     pub refuse_until: Mutex<Option<Instant>>,
     pub counters: Counters,
     /// Bumped on every restart: connections of an older epoch close.
@@ -204,6 +219,7 @@ impl Sandbox {
             connections: Mutex::new(HashMap::new()),
             next_connection_id: AtomicU64::new(1),
             login_faults: Mutex::new(VecDeque::new()),
+            router: Mutex::new(StanzaRouter::with_defaults()),
             refuse_until: Mutex::new(None),
             counters: Counters::default(),
             epoch,
@@ -269,14 +285,52 @@ impl Sandbox {
     pub fn inject(&self, id: u64, fault: Fault) -> bool {
         lock(&self.shared.connections)
             .get(&id)
-            .is_some_and(|live| live.faults.send(fault).is_ok())
+            .is_some_and(|live| live.queue.try_send(ToConnection::Fault(fault)).is_ok())
     }
 
     /// Injects `fault` into every open connection; returns how many.
     pub fn inject_all(&self, fault: Fault) -> usize {
         lock(&self.shared.connections)
             .values()
-            .filter(|live| live.faults.send(fault.clone()).is_ok())
+            .filter(|live| {
+                live.queue
+                    .try_send(ToConnection::Fault(fault.clone()))
+                    .is_ok()
+            })
+            .count()
+    }
+
+    /// Routes client stanzas matching `route` to `handler` (see [`StanzaRouter`] for precedence).
+    /// Later features (pairing, messaging, contacts) plug in this way.
+    pub fn route(&self, route: Route, handler: std::sync::Arc<dyn StanzaHandler>) {
+        lock(&self.shared.router).add(route, handler);
+    }
+
+    /// The current routing table (a snapshot).
+    pub(crate) fn router(&self) -> StanzaRouter {
+        lock(&self.shared.router).clone()
+    }
+
+    /// Sends `stanza` to the client on connection `id`; `false` when no such connection is
+    /// open or its queue is full.
+    pub fn send_to_connection(&self, id: u64, stanza: Node) -> bool {
+        lock(&self.shared.connections)
+            .get(&id)
+            .is_some_and(|live| live.queue.try_send(ToConnection::Stanza(stanza)).is_ok())
+    }
+
+    /// Sends `stanza` to every open connection logged in as `device` (a device JID such as
+    /// `15551234567:3@s.whatsapp.net`); returns how many took it.
+    pub fn send_to_device(&self, device: &Jid, stanza: Node) -> usize {
+        let wanted = device.to_string();
+        lock(&self.shared.connections)
+            .values()
+            .filter(|live| live.info.jid.as_deref() == Some(wanted.as_str()))
+            .filter(|live| {
+                live.queue
+                    .try_send(ToConnection::Stanza(stanza.clone()))
+                    .is_ok()
+            })
             .count()
     }
 

@@ -11,7 +11,8 @@ use wacast::client::{
     ReconnectPolicy, WebSocketConnector,
 };
 use wacast::jid::Jid;
-use wacast_sandbox::{ConnectionKind, Fault, Sandbox};
+use wacast::jid::Server;
+use wacast_sandbox::{ConnectionKind, Fault, Route, Sandbox, StanzaContext};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -88,7 +89,7 @@ async fn returning_device_logs_in_and_answers_iqs() {
     let sandbox = Sandbox::start().await.unwrap();
     let credentials = linked_device(&sandbox, "15550001111");
     let (client, mut events) = start(config(&sandbox), credentials);
-    events_until(&mut events, |e| *e == Event::Connected).await;
+    events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
     assert_eq!(sandbox.stats().logins, 1);
     let connections = sandbox.connections();
     assert_eq!(
@@ -141,7 +142,7 @@ async fn twenty_drops_in_a_row_reconnect_each_time_with_capped_backoff() {
     let (client, mut events) = start(config, credentials);
     let mut connected = 0;
     let seen = events_until(&mut events, |e| {
-        if *e == Event::Connected {
+        if matches!(e, Event::Connected { .. }) {
             connected += 1;
         }
         connected == 21
@@ -213,7 +214,7 @@ async fn restart_required_515_reconnects_immediately() {
     let (client, mut events) = start(config(&sandbox), credentials);
     let mut connected = 0;
     let seen = events_until(&mut events, |e| {
-        if *e == Event::Connected {
+        if matches!(e, Event::Connected { .. }) {
             connected += 1;
         }
         connected == 2
@@ -254,7 +255,7 @@ async fn server_down_for_five_seconds_reconnects_within_the_backoff() {
     config.reconnect.max = Duration::from_millis(500);
     let max = config.reconnect.max;
     let (client, mut events) = start(config, credentials);
-    events_until(&mut events, |e| *e == Event::Connected).await;
+    events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
 
     let restarting = sandbox.clone();
     let restart = tokio::spawn(async move { restarting.restart(Duration::from_secs(5)).await });
@@ -262,7 +263,7 @@ async fn server_down_for_five_seconds_reconnects_within_the_backoff() {
     assert!(matches!(seen.last(), Some(Event::Disconnected { .. })));
     restart.await.unwrap().unwrap();
     let back_up = Instant::now();
-    let seen = events_until(&mut events, |e| *e == Event::Connected).await;
+    let seen = events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
     let failed_attempts = seen
         .iter()
         .filter(|e| {
@@ -294,9 +295,9 @@ async fn a_stalled_server_is_detected_by_keepalive() {
     config.keepalive_interval = Duration::from_millis(200);
     config.keepalive_grace = Duration::from_millis(200);
     let (client, mut events) = start(config, credentials);
-    events_until(&mut events, |e| *e == Event::Connected).await;
+    events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
     assert_eq!(sandbox.inject_all(Fault::Stall { ms: 3_000 }), 1);
-    let seen = events_until(&mut events, |e| *e == Event::Connected).await;
+    let seen = events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
     assert!(
         seen.contains(&Event::Disconnected {
             reason: DisconnectReason::TimedOut
@@ -311,7 +312,7 @@ async fn a_corrupted_frame_ends_the_connection_and_the_client_comes_back() {
     let sandbox = Sandbox::start().await.unwrap();
     let credentials = linked_device(&sandbox, "15550009999");
     let (client, mut events) = start(config(&sandbox), credentials);
-    events_until(&mut events, |e| *e == Event::Connected).await;
+    events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
     let id = sandbox.connections()[0].id;
     assert!(sandbox.inject(id, Fault::CorruptNextFrame));
     // The next server frame is the answer to this ping.
@@ -320,10 +321,66 @@ async fn a_corrupted_frame_ends_the_connection_and_the_client_comes_back() {
         .attr("xmlns", "w:p")
         .children([Node::new("ping")]);
     assert!(client.send_iq(ping).await.is_err());
-    let seen = events_until(&mut events, |e| *e == Event::Connected).await;
+    let seen = events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
     assert!(
         seen.iter().any(|e| matches!(e, Event::Disconnected { reason: DisconnectReason::ConnectFailed(why) } if why.contains("MAC"))),
         "{seen:?}"
     );
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn features_plug_in_as_routes_and_reach_devices() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let credentials = linked_device(&sandbox, "15550001212");
+    let device = credentials.jid.clone().unwrap();
+    // What the messaging feature will do: ack each <message> (echoing who sent it).
+    sandbox.route(
+        Route::tag("message"),
+        Arc::new(|context: &StanzaContext, stanza: &Node| {
+            let sender = context.device.as_ref().map(ToString::to_string);
+            vec![
+                Node::new("ack")
+                    .attr("class", "message")
+                    .attr("id", stanza.get_attr("id").unwrap_or_default())
+                    .attr("from", sender.unwrap_or_default())
+                    .attr("t", "1700000000"),
+            ]
+        }),
+    );
+    let (client, mut events) = start(config(&sandbox), credentials);
+    let seen = events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
+    let Some(Event::Connected { lid, server_time }) = seen.last() else {
+        unreachable!()
+    };
+    let lid = lid.clone().expect("<success> carries the device's LID");
+    assert_eq!((lid.server, lid.device), (Server::Lid, 3));
+    assert_eq!(lid.user.len(), 15);
+    assert!(server_time.is_some_and(|t| t > 1_700_000_000));
+
+    let message = Node::new("message")
+        .attr("id", "3EB0A1B2C3D4E5F60718")
+        .attr("to", "15550003434@s.whatsapp.net")
+        .attr("type", "text");
+    let ack = client.request(message).await.unwrap();
+    assert_eq!(ack.tag, "ack");
+    assert_eq!(ack.get_attr("id"), Some("3EB0A1B2C3D4E5F60718"));
+    assert_eq!(ack.get_attr("from"), Some("15550001212:3@s.whatsapp.net"));
+
+    let pushed = Node::new("notification")
+        .attr("id", "n-1")
+        .attr("from", "@s.whatsapp.net")
+        .attr("type", "server_sync");
+    assert_eq!(sandbox.send_to_device(&device, pushed), 1);
+    assert_eq!(
+        sandbox.send_to_device(&Jid::user_jid("15550009876").with_device(1), Node::new("x")),
+        0
+    );
+    let seen = events_until(&mut events, |e| matches!(e, Event::Stanza(_))).await;
+    let Some(Event::Stanza(received)) = seen.last() else {
+        unreachable!()
+    };
+    assert_eq!(received.tag, "notification");
+    assert_eq!(received.get_attr("id"), Some("n-1"));
     client.stop().await;
 }

@@ -16,6 +16,7 @@ use super::credentials::Credentials;
 use super::disconnect::DisconnectReason;
 use super::events::Event;
 use super::iq::{IdGenerator, IqError, IqTracker};
+use super::keepalive::{Keepalive, KeepaliveAction};
 use super::payload::ClientIdentity;
 use super::transport::{Connector, DEFAULT_ORIGIN, DEFAULT_URL, Transport};
 use crate::binary::{self, Node, NodeTree};
@@ -93,7 +94,7 @@ pub enum ClientError {
 
 enum Command {
     Send(Node, oneshot::Sender<Result<(), ClientError>>),
-    Iq(Node, oneshot::Sender<Result<Node, ClientError>>),
+    Request(Node, oneshot::Sender<Result<Node, ClientError>>),
     Stop,
 }
 
@@ -135,11 +136,21 @@ impl Client {
         rx.await.map_err(|_| ClientError::Stopped)?
     }
 
-    /// Sends an `<iq>` (an `id` is assigned when absent) and waits for its response.
+    /// Sends an `<iq>` (an `id` is assigned when absent) and waits for its response:
+    /// `type="result"` comes back as the node, `type="error"` as [`IqError::ServerError`].
     pub async fn send_iq(&self, node: Node) -> Result<Node, ClientError> {
+        self.request(node).await
+    }
+
+    /// Sends any stanza (an `id` is assigned when absent) and waits for the server's
+    /// `<iq type="result"|"error">` or `<ack>` with the same id, under the IQ timeout.
+    ///
+    /// This is how a `<message>` learns its server ack: the `<ack>` comes back as the node,
+    /// `error`, `t` and `phash` attributes included, for the caller to read.
+    pub async fn request(&self, node: Node) -> Result<Node, ClientError> {
         let (tx, rx) = oneshot::channel();
         self.commands
-            .send(Command::Iq(node, tx))
+            .send(Command::Request(node, tx))
             .await
             .map_err(|_| ClientError::Stopped)?;
         rx.await.map_err(|_| ClientError::Stopped)?
@@ -235,7 +246,7 @@ impl Driver {
                         return false;
                     }
                     Some(Command::Send(_, reply)) => { let _ = reply.send(Err(ClientError::NotConnected)); }
-                    Some(Command::Iq(_, reply)) => { let _ = reply.send(Err(ClientError::NotConnected)); }
+                    Some(Command::Request(_, reply)) => { let _ = reply.send(Err(ClientError::NotConnected)); }
                 },
             }
         }
@@ -333,13 +344,34 @@ impl Driver {
         let mut ids = IdGenerator::new(random_u64() as u32);
         let mut iqs: IqTracker<Option<IqWaiter>> = IqTracker::new(self.config.max_iqs_in_flight);
         let mut logged_in_at = None;
-        let mut last_received = Instant::now();
-        let mut keepalive = tokio::time::interval(self.config.keepalive_interval);
-        keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        keepalive.tick().await;
-        let dead_after = self.config.keepalive_interval + self.config.keepalive_grace;
+        let mut keepalive = Keepalive::new(
+            Instant::now(),
+            self.config.keepalive_interval,
+            self.config.keepalive_grace,
+        );
 
-        let reason = loop {
+        let reason = 'connection: loop {
+            // Each SendPing moves the next ping an interval ahead, so this ends at once.
+            let keepalive_at = loop {
+                match keepalive.poll(Instant::now()) {
+                    KeepaliveAction::WaitUntil(at) => break at,
+                    KeepaliveAction::Dead => break 'connection DisconnectReason::TimedOut,
+                    KeepaliveAction::SendPing => {
+                        let id = ids.next_id();
+                        let ping = Node::new("iq")
+                            .attr("id", &id)
+                            .attr("to", "@s.whatsapp.net")
+                            .attr("type", "get")
+                            .attr("xmlns", "w:p")
+                            .children([Node::new("ping")]);
+                        // A full table only means this ping's answer is not tracked.
+                        let _ = iqs.insert(id, Instant::now(), self.config.iq_timeout, None);
+                        if send_node(transport, &mut send, &ping).await.is_err() {
+                            break 'connection DisconnectReason::ConnectionClosed;
+                        }
+                    }
+                }
+            };
             let iq_deadline = iqs
                 .next_deadline()
                 .map(tokio::time::Instant::from_std)
@@ -351,7 +383,7 @@ impl Driver {
                         Ok(None) => break DisconnectReason::ConnectionClosed,
                         Err(_) => break DisconnectReason::ConnectionClosed,
                     };
-                    last_received = Instant::now();
+                    keepalive.on_received(Instant::now());
                     reader.push(&bytes);
                     match self.read_frames(&mut reader, &mut recv, &mut send, transport, &mut iqs, &mut logged_in_at, &mut ids).await {
                         Ok(()) => {}
@@ -374,7 +406,7 @@ impl Driver {
                                 }
                             }
                         }
-                        Some(Command::Iq(mut node, reply)) => {
+                        Some(Command::Request(mut node, reply)) => {
                             if iqs.is_full() {
                                 let _ = reply.send(Err(ClientError::Iq(IqError::TooManyInFlight(self.config.max_iqs_in_flight))));
                                 continue;
@@ -401,22 +433,7 @@ impl Driver {
                         }
                     }
                 }
-                _ = keepalive.tick() => {
-                    if last_received.elapsed() > dead_after {
-                        break DisconnectReason::TimedOut;
-                    }
-                    let id = ids.next_id();
-                    let ping = Node::new("iq")
-                        .attr("id", &id)
-                        .attr("to", "@s.whatsapp.net")
-                        .attr("type", "get")
-                        .attr("xmlns", "w:p")
-                        .children([Node::new("ping")]);
-                    let _ = iqs.insert(id, Instant::now(), self.config.iq_timeout, None);
-                    if send_node(transport, &mut send, &ping).await.is_err() {
-                        break DisconnectReason::ConnectionClosed;
-                    }
-                }
+                () = tokio::time::sleep_until(tokio::time::Instant::from_std(keepalive_at)) => {}
                 () = tokio::time::sleep_until(iq_deadline) => {
                     for (id, waiter) in iqs.take_expired(Instant::now()) {
                         if let Some(waiter) = waiter {
@@ -470,6 +487,8 @@ impl Driver {
             }
             if node.is("success") {
                 *logged_in_at = Some(Instant::now());
+                let lid = node.attr("lid").and_then(|lid| lid.parse().ok());
+                let server_time = node.attr("t").and_then(|t| t.parse().ok());
                 if self.credentials.jid.is_some() {
                     let active = Node::new("iq")
                         .attr("id", ids.next_id())
@@ -481,8 +500,17 @@ impl Driver {
                         .await
                         .map_err(|_| DisconnectReason::ConnectionClosed)?;
                 }
-                self.emit(Event::Connected).await;
+                self.emit(Event::Connected { lid, server_time }).await;
                 continue;
+            }
+            if node.is("ack") {
+                let waiter = node.attr("id").and_then(|id| iqs.complete(&id));
+                if let Some(waiter) = waiter {
+                    if let Some(waiter) = waiter {
+                        let _ = waiter.send(Ok(node.to_owned_node()));
+                    }
+                    continue;
+                }
             }
             if node.is("iq") {
                 let id = node

@@ -3,6 +3,7 @@
 use super::backoff::Backoff;
 use super::disconnect::DisconnectReason;
 use crate::binary::Node;
+use crate::jid::Jid;
 
 /// A connection event, in the order they happen.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,7 +15,12 @@ pub enum Event {
         attempt: u32,
     },
     /// Logged in: the server sent `<success>`.
-    Connected,
+    Connected {
+        /// This device's LID (`user:device@lid`) from `<success lid=…>`, when sent.
+        lid: Option<Jid>,
+        /// The server's clock (unix seconds) from `<success t=…>`, when sent.
+        server_time: Option<u64>,
+    },
     /// A new device finished the handshake and the server offers pairing refs (each becomes
     /// a QR code).
     PairingRequired {

@@ -4,7 +4,8 @@
 //! [`Client::start`] spawns a driver task and returns a handle plus a stream of [`Event`]s.
 //! The decisions are made by sans-IO pieces that are unit-tested without sockets or clocks:
 //! [`DisconnectReason`] (what a close means and whether to come back), [`ReconnectPolicy`]
-//! (exponential backoff with full jitter, capped), [`IqTracker`] (request ids and deadlines).
+//! (exponential backoff with full jitter, capped), [`IqTracker`] (request ids and deadlines),
+//! [`Keepalive`] (ping schedule and dead-connection detection).
 
 mod backoff;
 mod connection;
@@ -12,6 +13,7 @@ mod credentials;
 mod disconnect;
 mod events;
 mod iq;
+mod keepalive;
 mod payload;
 mod transport;
 
@@ -21,6 +23,7 @@ pub use credentials::{Credentials, SignedPreKey};
 pub use disconnect::DisconnectReason;
 pub use events::Event;
 pub use iq::{IdGenerator, IqError, IqTracker};
+pub use keepalive::{Keepalive, KeepaliveAction};
 pub use payload::ClientIdentity;
 pub use transport::{
     Connector, DEFAULT_ORIGIN, DEFAULT_URL, Transport, TransportError, WebSocketConnector,
