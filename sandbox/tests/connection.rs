@@ -384,3 +384,73 @@ async fn features_plug_in_as_routes_and_reach_devices() {
     assert_eq!(received.get_attr("id"), Some("n-1"));
     client.stop().await;
 }
+
+#[tokio::test]
+async fn refused_connections_back_off_then_get_in() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let credentials = linked_device(&sandbox, "15550001313");
+    sandbox.refuse_connections(Duration::from_millis(400));
+    let (client, mut events) = start(config(&sandbox), credentials);
+    let seen = events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
+    let stats = sandbox.stats();
+    assert!(stats.refused >= 2, "{stats:?}");
+    assert_eq!(stats.connection_attempts, stats.refused + 1);
+    let scheduled = seen
+        .iter()
+        .filter(|e| matches!(e, Event::ReconnectScheduled { .. }))
+        .count();
+    assert_eq!(scheduled as u64, stats.refused, "one backoff per refusal");
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn unavailable_503_reconnects_after_a_backoff_and_outdated_405_stops() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let credentials = linked_device(&sandbox, "15550001414");
+    sandbox.on_next_logins(1, Fault::StreamError { code: 503 });
+    sandbox.on_next_logins(1, Fault::Failure { code: 405 });
+    let (_client, mut events) = start(config(&sandbox), credentials);
+    let seen = events_until(&mut events, |e| *e == Event::Stopped).await;
+    let reasons: Vec<_> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::Disconnected { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            DisconnectReason::ServiceUnavailable,
+            DisconnectReason::ClientOutdated
+        ]
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|e| matches!(e, Event::ReconnectScheduled { .. }))
+            .count(),
+        1,
+        "503 waits a backoff, 405 does not come back: {seen:?}"
+    );
+    assert!(reasons[1].to_string().contains("ClientConfig::version"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sandbox.stats().connection_attempts, 2);
+}
+
+#[tokio::test]
+async fn delayed_frames_arrive_late_but_intact() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let credentials = linked_device(&sandbox, "15550001515");
+    let (client, mut events) = start(config(&sandbox), credentials);
+    events_until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
+    assert_eq!(sandbox.inject_all(Fault::Delay { ms: 300 }), 1);
+    let ping = Node::new("iq")
+        .attr("to", "@s.whatsapp.net")
+        .attr("type", "get")
+        .attr("xmlns", "w:p");
+    let sent = Instant::now();
+    let pong = client.send_iq(ping).await.unwrap();
+    assert!(sent.elapsed() >= Duration::from_millis(300));
+    assert_eq!(pong.get_attr("type"), Some("result"));
+    client.stop().await;
+}
