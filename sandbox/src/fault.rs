@@ -18,7 +18,8 @@ pub enum Fault {
     /// Send `<stream:error><conflict type="replaced"/></stream:error>` and close: another
     /// connection took over (440).
     Conflict,
-    /// Send `<failure reason=…>` and close (401 logged out, 403, 405...).
+    /// Send `<failure reason=…>` and close (401 logged out, 403, 405...). A 401 also unlinks
+    /// the device from the registry, as the real server does when a phone removes it.
     Failure {
         /// The reason code.
         code: u16,
