@@ -11,6 +11,7 @@ use prost::Message as _;
 use serde::Serialize;
 use tokio::sync::mpsc;
 use wacast::binary::{self, Node, NodeTree};
+use wacast::client::split_edge_routing;
 use wacast::curve::{KeyPair, PublicKey};
 use wacast::jid::Jid;
 use wacast::noise::{CipherState, FrameReader, ServerHandshake, WA_CONN_HEADER, write_frame};
@@ -48,7 +49,12 @@ pub struct ConnectionInfo {
     pub noise_public_key: Option<String>,
     /// The logged-in device's JID.
     pub jid: Option<String>,
+    /// The edge-routing info the client opened with (base64), if it sent one.
+    pub edge_routing: Option<String>,
 }
+
+/// The routing info the sandbox hands out in `<ib><edge_routing>` after each login.
+pub const ROUTING_INFO: &[u8] = b"sandbox-edge-routing";
 
 /// Why a connection ended (for logs).
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +95,7 @@ pub(crate) async fn handle(socket: WebSocket, shared: Arc<Shared>) {
                 kind: ConnectionKind::Handshaking,
                 noise_public_key: None,
                 jid: None,
+                edge_routing: None,
             },
             queue,
         },
@@ -210,7 +217,33 @@ impl Session {
         }
     }
 
+    /// Reads the optional edge-routing prefix, then hands the rest to the frame reader.
+    async fn read_intro(&mut self) -> Result<(), End> {
+        let mut buffer = Vec::new();
+        loop {
+            if let Some((info, used)) = split_edge_routing(&buffer) {
+                if let Some(info) = info {
+                    let info = base64::engine::general_purpose::STANDARD.encode(info);
+                    self.shared
+                        .update_connection(self.id, |c| c.edge_routing = Some(info));
+                }
+                self.reader.push(&buffer[used..]);
+                return Ok(());
+            }
+            if buffer.len() > self.shared.config.max_message_len {
+                return Err(End::Protocol("edge-routing prefix too long".into()));
+            }
+            match self.socket.recv().await {
+                Some(Ok(Message::Binary(bytes))) => buffer.extend_from_slice(&bytes),
+                Some(Ok(Message::Close(_))) | None => return Err(End::Closed),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(End::Protocol(e.to_string())),
+            }
+        }
+    }
+
     async fn handshake(&mut self) -> Result<(), End> {
+        self.read_intro().await?;
         let hello = self.next_frame().await?;
         let server = ServerHandshake::new(
             &WA_CONN_HEADER,
@@ -284,7 +317,10 @@ impl Session {
             .attr("props", "1")
             .attr("location", "sandbox")
             .attr("lid", lid);
-        self.send_node(&success).await
+        self.send_node(&success).await?;
+        let routing = Node::new("ib").children([Node::new("edge_routing")
+            .children([Node::new("routing_info").bytes(ROUTING_INFO.to_vec())])]);
+        self.send_node(&routing).await
     }
 
     async fn register(&mut self, noise_key: PublicKey, payload: &ClientPayload) -> Result<(), End> {

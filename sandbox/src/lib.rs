@@ -28,7 +28,7 @@ mod registry;
 mod router;
 mod server;
 
-pub use connection::{ConnectionInfo, ConnectionKind};
+pub use connection::{ConnectionInfo, ConnectionKind, ROUTING_INFO};
 pub use fault::Fault;
 pub use registry::{DeviceRecord, PendingRegistration, Registry};
 pub use router::{Route, StanzaContext, StanzaHandler, StanzaRouter};

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use tokio::sync::mpsc::Receiver;
 use wacast::binary::Node;
 use wacast::client::{
@@ -12,7 +13,7 @@ use wacast::client::{
 };
 use wacast::jid::Jid;
 use wacast::jid::Server;
-use wacast_sandbox::{ConnectionKind, Fault, Route, Sandbox, StanzaContext};
+use wacast_sandbox::{ConnectionKind, Fault, ROUTING_INFO, Route, Sandbox, StanzaContext};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -452,5 +453,30 @@ async fn delayed_frames_arrive_late_but_intact() {
     let pong = client.send_iq(ping).await.unwrap();
     assert!(sent.elapsed() >= Duration::from_millis(300));
     assert_eq!(pong.get_attr("type"), Some("result"));
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn reconnects_open_with_the_edge_routing_info_the_server_handed_out() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let credentials = linked_device(&sandbox, "15550001616");
+    sandbox.on_next_logins(1, Fault::Drop);
+    let (client, mut events) = start(config(&sandbox), credentials);
+    let mut connected = 0;
+    let seen = events_until(&mut events, |e| {
+        if matches!(e, Event::Connected { .. }) {
+            connected += 1;
+        }
+        connected == 2
+    })
+    .await;
+    assert!(seen.contains(&Event::RoutingInfo(ROUTING_INFO.to_vec())));
+    let connections = sandbox.connections();
+    assert_eq!(connections.len(), 1);
+    let expected = base64::engine::general_purpose::STANDARD.encode(ROUTING_INFO);
+    assert_eq!(
+        connections[0].edge_routing.as_deref(),
+        Some(expected.as_str())
+    );
     client.stop().await;
 }

@@ -15,6 +15,7 @@ use super::backoff::ReconnectPolicy;
 use super::credentials::Credentials;
 use super::disconnect::DisconnectReason;
 use super::events::Event;
+use super::intro::connection_intro;
 use super::iq::{IdGenerator, IqError, IqTracker};
 use super::keepalive::{Keepalive, KeepaliveAction};
 use super::payload::ClientIdentity;
@@ -53,6 +54,9 @@ pub struct ClientConfig {
     pub max_frame_len: usize,
     /// Events buffered before the driver waits for the app to read them.
     pub event_capacity: usize,
+    /// Edge-routing info from an earlier connection ([`Event::RoutingInfo`]), sent before
+    /// the header so the server routes this connection like the last.
+    pub routing_info: Option<Vec<u8>>,
 }
 
 impl Default for ClientConfig {
@@ -70,6 +74,7 @@ impl Default for ClientConfig {
             max_iqs_in_flight: 1024,
             max_frame_len: 4 << 20,
             event_capacity: 1024,
+            routing_info: None,
         }
     }
 }
@@ -309,7 +314,7 @@ impl Driver {
             KeyPair::generate(),
             self.credentials.noise_key.clone(),
         );
-        let mut first = WA_CONN_HEADER.to_vec();
+        let mut first = connection_intro(self.config.routing_info.as_deref());
         write_frame(&hello, &mut first).map_err(|e| failed(&e))?;
         transport.send(first).await.map_err(|e| failed(&e))?;
         let server_hello = tokio::time::timeout(
@@ -456,7 +461,7 @@ impl Driver {
 
     #[allow(clippy::too_many_arguments)]
     async fn read_frames(
-        &self,
+        &mut self,
         reader: &mut FrameReader,
         recv: &mut CipherState,
         send: &mut CipherState,
@@ -501,6 +506,16 @@ impl Driver {
                         .map_err(|_| DisconnectReason::ConnectionClosed)?;
                 }
                 self.emit(Event::Connected { lid, server_time }).await;
+                continue;
+            }
+            let routing_info = node
+                .child("edge_routing")
+                .and_then(|edge| edge.child("routing_info"))
+                .and_then(|info| info.content_bytes())
+                .map(|info| info.into_owned());
+            if let Some(info) = routing_info.filter(|_| node.is("ib")) {
+                self.config.routing_info = Some(info.clone());
+                self.emit(Event::RoutingInfo(info)).await;
                 continue;
             }
             if node.is("ack") {

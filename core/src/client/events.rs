@@ -27,6 +27,9 @@ pub enum Event {
         /// The refs, in the order the server sent them.
         refs: Vec<String>,
     },
+    /// The server handed out edge-routing info. The client uses it for its own reconnects;
+    /// persist it and pass it as `ClientConfig::routing_info` to use it after a restart.
+    RoutingInfo(Vec<u8>),
     /// The connection ended.
     Disconnected {
         /// Why.
