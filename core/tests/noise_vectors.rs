@@ -5,6 +5,7 @@
 
 mod common;
 
+use prost::Message;
 use serde_json::Value;
 use wacast::binary;
 use wacast::curve::KeyPair;
@@ -12,6 +13,7 @@ use wacast::noise::{
     CertError, CertVerifier, ClientHandshake, NoiseError, RootKey, ServerHandshake, SymmetricState,
     TransportCipher, write_frame,
 };
+use wacast::proto::wa::CertChain;
 
 /// The vectors' certificates are valid from 1_700_000_000 to 1_900_000_000.
 const NOW: u64 = 1_800_000_000;
@@ -339,13 +341,37 @@ fn each_fault_has_its_own_error() {
             .read_server_hello(&bytes(v, "client_hello_protobuf"), &verifier(v), NOW),
         Err(NoiseError::UnexpectedMessage(_))
     ));
-    // A corrupted transport frame.
-    let mut cipher =
-        TransportCipher::new(&key32(v, "client_recv_key"), &key32(v, "client_send_key"));
-    let mut frame = bytes(v, "client_finish_frame");
-    frame[10] ^= 0xff;
+    // A tampered certificate (the server encrypts it, so the MAC holds; the signature does not).
+    let mut chain = CertChain::decode(bytes(v, "cert_chain").as_slice()).unwrap();
+    let leaf_details = chain.leaf.as_mut().and_then(|leaf| leaf.details.as_mut());
+    let leaf_details = leaf_details.expect("the recorded chain has leaf details");
+    let last = leaf_details.len() - 1;
+    leaf_details[last] ^= 1;
+    let server = ServerHandshake::new(
+        &header,
+        pair(v, "server_ephemeral"),
+        pair(v, "server_static"),
+        chain.encode_to_vec(),
+    );
+    let (_, hello_tampered) = server.read_client_hello(&start().1).unwrap();
     assert_eq!(
-        cipher.decrypt(&frame[3..]),
+        start()
+            .0
+            .read_server_hello(&hello_tampered, &verifier(v), NOW)
+            .err(),
+        Some(NoiseError::Certificate(CertError::BadLeafSignature))
+    );
+    // A corrupted transport frame is refused without moving the counter: the intact frame
+    // still decrypts afterwards.
+    let mut cipher =
+        TransportCipher::new(&key32(v, "client_send_key"), &key32(v, "client_recv_key"));
+    let frame = common::hex_bytes(&v["outputs"]["frames"]["server_to_client"][0]["frame"]);
+    let mut corrupted = frame.clone();
+    let last = corrupted.len() - 1;
+    corrupted[last] ^= 0x01;
+    assert_eq!(
+        cipher.decrypt(&corrupted[3..]),
         Err(NoiseError::BadMac("transport frame"))
     );
+    assert!(cipher.decrypt(&frame[3..]).is_ok());
 }

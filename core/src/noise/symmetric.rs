@@ -5,10 +5,10 @@
 //! the 32-bit big-endian counter; the associated data during the handshake is `h`.
 
 use hkdf::Hkdf;
-use ring::aead::{Aad, LessSafeKey, Nonce};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
+use super::transport::aead::{Aad, LessSafeKey, Nonce};
 use super::transport::aes_256_gcm;
 use super::{NOISE_MODE, NoiseError};
 
