@@ -17,6 +17,11 @@ pub(crate) const ACCOUNT_TABLES: &[&str] = &[
     "device_lists",
     "lid_mappings",
     "outbox",
+    "identities",
+    "prekeys",
+    "signed_prekeys",
+    "sessions",
+    "sender_keys",
 ];
 
 fn read_credentials(reader: &RowReader<'_, '_>) -> Result<Credentials, StoreError> {

@@ -30,6 +30,7 @@ mod outbox;
 mod records;
 mod row;
 mod schema;
+mod signal;
 mod worker;
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use wacast::store::{
     APP_STATE_KEY_DATA, APP_STATE_KEYS_TABLE, AccountId, CREDENTIALS_TABLE, CellRef,
-    OUTBOX_PAYLOAD, OUTBOX_TABLE, Secret, SecretCell, StoreError, StoreMaintenance, fields,
+    OUTBOX_PAYLOAD, OUTBOX_TABLE, PREKEYS_TABLE, PRIVATE_KEY_FIELD, RECORD_FIELD,
+    SENDER_KEYS_TABLE, SESSIONS_TABLE, SIGNED_PREKEYS_TABLE, Secret, SecretCell, StoreError,
+    StoreMaintenance, fields,
 };
 
 use crate::SqliteStore;
@@ -42,6 +44,26 @@ const SECRET_TABLES: &[SecretTable] = &[
         table: OUTBOX_TABLE,
         key: "id",
         fields: &[(OUTBOX_PAYLOAD, "payload")],
+    },
+    SecretTable {
+        table: PREKEYS_TABLE,
+        key: "key_name",
+        fields: &[(PRIVATE_KEY_FIELD, "private_key")],
+    },
+    SecretTable {
+        table: SENDER_KEYS_TABLE,
+        key: "key_name",
+        fields: &[(RECORD_FIELD, "record")],
+    },
+    SecretTable {
+        table: SESSIONS_TABLE,
+        key: "address",
+        fields: &[(RECORD_FIELD, "record")],
+    },
+    SecretTable {
+        table: SIGNED_PREKEYS_TABLE,
+        key: "key_name",
+        fields: &[(PRIVATE_KEY_FIELD, "private_key")],
     },
 ];
 

@@ -87,6 +87,43 @@ const MIGRATIONS: &[&str] = &[
         WHERE idempotency_key IS NOT NULL;
     CREATE INDEX outbox_due ON outbox (account, status, not_before, created_at, id);
     ",
+    // 2: Signal state.
+    "
+    CREATE TABLE identities (
+        account TEXT NOT NULL,
+        address TEXT NOT NULL,
+        identity BLOB NOT NULL,
+        PRIMARY KEY (account, address)
+    ) STRICT;
+    CREATE TABLE prekeys (
+        account TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        key_name TEXT NOT NULL,
+        private_key BLOB NOT NULL,
+        PRIMARY KEY (account, id)
+    ) STRICT;
+    CREATE TABLE signed_prekeys (
+        account TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        key_name TEXT NOT NULL,
+        private_key BLOB NOT NULL,
+        PRIMARY KEY (account, id)
+    ) STRICT;
+    CREATE TABLE sessions (
+        account TEXT NOT NULL,
+        address TEXT NOT NULL,
+        record BLOB NOT NULL,
+        PRIMARY KEY (account, address)
+    ) STRICT;
+    CREATE TABLE sender_keys (
+        account TEXT NOT NULL,
+        key_name TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        record BLOB NOT NULL,
+        PRIMARY KEY (account, key_name)
+    ) STRICT;
+    CREATE INDEX sender_keys_group ON sender_keys (account, group_id);
+    ",
 ];
 
 /// The newest schema version this build knows.

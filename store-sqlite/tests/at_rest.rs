@@ -242,3 +242,109 @@ async fn rotation_reseals_the_file_under_the_new_key() {
         Some(credentials(2))
     );
 }
+
+#[tokio::test]
+async fn signal_sessions_and_prekeys_are_sealed_on_disk() {
+    use std::sync::Arc;
+    use wacast::curve::KeyPair;
+    use wacast::signal::store::{self as signal_store, PreKeyStore, ProtocolAddress};
+    use wacast::signal::{OsKeySource, PreKeyBundle, padding};
+    use wacast::store::AccountSignalStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sealed.db");
+    let store: Arc<dyn Store> = Arc::new(
+        Encrypted::open(SqliteStore::open(&path).await.unwrap(), master(1))
+            .await
+            .unwrap(),
+    );
+    let (alice, bob) = (account("alice"), account("bob"));
+    let (alice_creds, bob_creds) = (credentials(3), credentials(4));
+    store.put_credentials(&alice, &alice_creds).await.unwrap();
+    store.put_credentials(&bob, &bob_creds).await.unwrap();
+    let alice_view = AccountSignalStore::open(store.clone(), alice.clone())
+        .await
+        .unwrap();
+    let bob_view = AccountSignalStore::open(store.clone(), bob.clone())
+        .await
+        .unwrap();
+    let (to_bob, to_alice) = (
+        ProtocolAddress::new("bob", 1),
+        ProtocolAddress::new("alice", 1),
+    );
+    let one_time = KeyPair::generate();
+    let spare = KeyPair::generate();
+    bob_view.store_pre_key(77, &one_time).await.unwrap();
+    bob_view.store_pre_key(78, &spare).await.unwrap();
+    let bundle = PreKeyBundle {
+        registration_id: bob_creds.registration_id,
+        identity_key: bob_creds.identity_key_pair(&bob).unwrap().public,
+        signed_pre_key_id: bob_creds.signed_prekey.id,
+        signed_pre_key: bob_creds.signed_prekey_pair(&bob).unwrap().public,
+        signed_pre_key_signature: bob_creds.signed_prekey.signature.clone(),
+        pre_key: Some((77, one_time.public)),
+    };
+    signal_store::process_bundle(&alice_view, &to_bob, &bundle, &mut OsKeySource)
+        .await
+        .unwrap();
+    for i in 0..4u8 {
+        let message = signal_store::encrypt(&alice_view, &to_bob, &padding::pad(&[i], 1))
+            .await
+            .unwrap();
+        signal_store::decrypt(
+            &bob_view,
+            &to_alice,
+            message.kind,
+            &message.bytes,
+            &mut OsKeySource,
+        )
+        .await
+        .unwrap();
+        let reply = signal_store::encrypt(&bob_view, &to_alice, &padding::pad(&[i], 1))
+            .await
+            .unwrap();
+        signal_store::decrypt(
+            &alice_view,
+            &to_bob,
+            reply.kind,
+            &reply.bytes,
+            &mut OsKeySource,
+        )
+        .await
+        .unwrap();
+    }
+    let sessions = [
+        store.get_session(&alice, &to_bob).await.unwrap().unwrap(),
+        store.get_session(&bob, &to_alice).await.unwrap().unwrap(),
+    ];
+    // Public keys also live in clear (peer identities): windows inside them are allowed.
+    let public: Vec<[u8; 33]> = [&alice_creds, &bob_creds]
+        .iter()
+        .zip([&alice, &bob])
+        .map(|(creds, acc)| creds.identity_key_pair(acc).unwrap().public.serialize())
+        .collect();
+    for bytes in [disk_bytes(&path), {
+        drop((alice_view, bob_view, store));
+        disk_bytes(&path)
+    }] {
+        for session in &sessions {
+            assert!(session.len() > 64, "a real session record");
+            for window in session.expose().windows(16).step_by(4) {
+                if public.iter().any(|key| contains(key, window)) {
+                    continue;
+                }
+                assert!(!contains(&bytes, window), "session bytes in clear on disk");
+            }
+        }
+        assert!(
+            !contains(&bytes, &spare.private.to_bytes()),
+            "prekey in clear on disk"
+        );
+        for creds in [&alice_creds, &bob_creds] {
+            assert!(
+                !contains(&bytes, creds.identity_key.expose()),
+                "identity key in clear"
+            );
+        }
+    }
+}

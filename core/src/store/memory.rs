@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use super::credentials::fields;
 use super::*;
 use crate::jid::Jid;
+use crate::signal::store::ProtocolAddress;
 
 /// The schema version of the in-memory store (it has nothing to migrate).
 const MEMORY_SCHEMA_VERSION: u32 = 1;
@@ -40,6 +41,11 @@ struct AccountData {
     lid_by_phone: BTreeMap<String, String>,
     outbox: BTreeMap<MessageId, OutboxRecord>,
     idempotency: BTreeMap<String, MessageId>,
+    identities: BTreeMap<ProtocolAddress, Vec<u8>>,
+    prekeys: BTreeMap<u32, Secret>,
+    signed_prekeys: BTreeMap<u32, Secret>,
+    sessions: BTreeMap<ProtocolAddress, Secret>,
+    sender_keys: BTreeMap<(String, ProtocolAddress), Secret>,
 }
 
 impl MemoryStore {
@@ -100,6 +106,34 @@ impl State {
                     value: record.payload.clone(),
                 });
             }
+            for (table, keys) in [
+                (PREKEYS_TABLE, &data.prekeys),
+                (SIGNED_PREKEYS_TABLE, &data.signed_prekeys),
+            ] {
+                for (id, value) in keys {
+                    cells.push(SecretCell {
+                        cell: CellRef::new(table, account, &prekey_name(*id), PRIVATE_KEY_FIELD),
+                        value: value.clone(),
+                    });
+                }
+            }
+            for (address, value) in &data.sessions {
+                cells.push(SecretCell {
+                    cell: CellRef::new(SESSIONS_TABLE, account, &address.to_string(), RECORD_FIELD),
+                    value: value.clone(),
+                });
+            }
+            for ((group, sender), value) in &data.sender_keys {
+                cells.push(SecretCell {
+                    cell: CellRef::new(
+                        SENDER_KEYS_TABLE,
+                        account,
+                        &sender_key_name(group, sender),
+                        RECORD_FIELD,
+                    ),
+                    value: value.clone(),
+                });
+            }
         }
         cells.sort_by(|a, b| a.cell.cmp(&b.cell));
         cells
@@ -128,6 +162,26 @@ impl State {
                 .values_mut()
                 .find(|record| record.id.as_str() == cell.key)
                 .map(|record| &mut record.payload),
+            PREKEYS_TABLE if cell.field == PRIVATE_KEY_FIELD => data
+                .prekeys
+                .iter_mut()
+                .find(|(id, _)| prekey_name(**id) == cell.key)
+                .map(|(_, value)| value),
+            SIGNED_PREKEYS_TABLE if cell.field == PRIVATE_KEY_FIELD => data
+                .signed_prekeys
+                .iter_mut()
+                .find(|(id, _)| prekey_name(**id) == cell.key)
+                .map(|(_, value)| value),
+            SESSIONS_TABLE if cell.field == RECORD_FIELD => data
+                .sessions
+                .iter_mut()
+                .find(|(address, _)| address.to_string() == cell.key)
+                .map(|(_, value)| value),
+            SENDER_KEYS_TABLE if cell.field == RECORD_FIELD => data
+                .sender_keys
+                .iter_mut()
+                .find(|((group, sender), _)| sender_key_name(group, sender) == cell.key)
+                .map(|(_, value)| value),
             _ => None,
         }
     }
@@ -535,6 +589,171 @@ impl OutboxStore for MemoryStore {
             }
         }
         Ok(counts.into_iter().collect())
+    }
+}
+
+#[async_trait]
+impl SignalRecordStore for MemoryStore {
+    async fn get_identity(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .existing(account)
+            .and_then(|data| data.identities.get(address).cloned()))
+    }
+
+    async fn put_identity(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+        identity: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .lock()
+            .account(account)
+            .identities
+            .insert(address.clone(), identity.to_vec()))
+    }
+
+    async fn get_prekey(&self, account: &AccountId, id: u32) -> Result<Option<Secret>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .existing(account)
+            .and_then(|data| data.prekeys.get(&id).cloned()))
+    }
+
+    async fn put_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+        private_key: &Secret,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .account(account)
+            .prekeys
+            .insert(id, private_key.clone());
+        Ok(())
+    }
+
+    async fn remove_prekey(&self, account: &AccountId, id: u32) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        Ok(state
+            .accounts
+            .get_mut(account)
+            .is_some_and(|data| data.prekeys.remove(&id).is_some()))
+    }
+
+    async fn prekey_stats(&self, account: &AccountId) -> Result<(u64, u32), StoreError> {
+        let state = self.lock();
+        Ok(state.existing(account).map_or((0, 0), |data| {
+            let max = data.prekeys.keys().next_back().copied().unwrap_or(0);
+            (data.prekeys.len() as u64, max)
+        }))
+    }
+
+    async fn get_signed_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+    ) -> Result<Option<Secret>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .existing(account)
+            .and_then(|data| data.signed_prekeys.get(&id).cloned()))
+    }
+
+    async fn put_signed_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+        private_key: &Secret,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .account(account)
+            .signed_prekeys
+            .insert(id, private_key.clone());
+        Ok(())
+    }
+
+    async fn get_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<Option<Secret>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .existing(account)
+            .and_then(|data| data.sessions.get(address).cloned()))
+    }
+
+    async fn put_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+        record: &Secret,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .account(account)
+            .sessions
+            .insert(address.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn delete_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        Ok(state
+            .accounts
+            .get_mut(account)
+            .is_some_and(|data| data.sessions.remove(address).is_some()))
+    }
+
+    async fn get_sender_key(
+        &self,
+        account: &AccountId,
+        group: &str,
+        sender: &ProtocolAddress,
+    ) -> Result<Option<Secret>, StoreError> {
+        let state = self.lock();
+        Ok(state.existing(account).and_then(|data| {
+            data.sender_keys
+                .get(&(group.to_owned(), sender.clone()))
+                .cloned()
+        }))
+    }
+
+    async fn put_sender_key(
+        &self,
+        account: &AccountId,
+        group: &str,
+        sender: &ProtocolAddress,
+        record: &Secret,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .account(account)
+            .sender_keys
+            .insert((group.to_owned(), sender.clone()), record.clone());
+        Ok(())
+    }
+
+    async fn delete_sender_keys(
+        &self,
+        account: &AccountId,
+        group: &str,
+    ) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let Some(data) = state.accounts.get_mut(account) else {
+            return Ok(0);
+        };
+        let before = data.sender_keys.len();
+        data.sender_keys.retain(|(stored, _), _| stored != group);
+        Ok((before - data.sender_keys.len()) as u64)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Storage: async, object-safe traits every backend implements, an in-memory store, and
 //! [`Encrypted`], which seals every secret at rest.
 //!
-//! One account (a linked device) owns its credentials, app-state keys, device-list cache,
-//! LID mappings and outbox; accounts never see each other's records. Contacts live in books.
+//! One account (a linked device) owns its credentials, Signal state, app-state keys,
+//! device-list cache, LID mappings and outbox; accounts never see each other's records. Contacts live in books.
 //! [`Store`] is the whole family; take it as `Arc<dyn Store>`.
 //!
 //! ```
@@ -18,6 +18,9 @@
 //! # Ok::<(), wacast::store::StoreError>(())
 //! # }).unwrap();
 //! ```
+//!
+//! The Signal layer reads one account's state through [`AccountSignalStore`], which
+//! implements [`crate::signal::store`]'s traits over any [`Store`].
 //!
 //! Backends: [`MemoryStore`] here, `wacast-store-sqlite` for a file. Every backend passes the
 //! conformance suite in `testkit` (cargo feature `testkit`).
@@ -35,6 +38,7 @@ mod memory;
 mod outbox;
 mod secret;
 mod shared;
+mod signal_state;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
@@ -55,12 +59,17 @@ pub use outbox::{
     StatusKind, StatusTimes, StatusUpdate,
 };
 pub use secret::Secret;
+pub use signal_state::{
+    AccountSignalStore, IDENTITIES_TABLE, PREKEYS_TABLE, PRIVATE_KEY_FIELD, RECORD_FIELD,
+    SENDER_KEYS_TABLE, SESSIONS_TABLE, SIGNED_PREKEYS_TABLE, SignalRecordStore, prekey_name,
+    sender_key_name,
+};
 
 /// The storage traits, to bring their methods into scope: `use wacast::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
         AppStateKeyStore, ContactStore, CredentialStore, DeviceListStore, LidStore, OutboxStore,
-        Store, StoreMaintenance,
+        SignalRecordStore, Store, StoreMaintenance,
     };
 }
 
@@ -74,6 +83,7 @@ pub trait Store:
     + LidStore
     + ContactStore
     + OutboxStore
+    + SignalRecordStore
     + StoreMaintenance
 {
 }
@@ -85,6 +95,7 @@ impl<T> Store for T where
         + LidStore
         + ContactStore
         + OutboxStore
+        + SignalRecordStore
         + StoreMaintenance
 {
 }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use super::*;
 use crate::jid::Jid;
+use crate::signal::store::ProtocolAddress;
 
 #[async_trait]
 impl<T: CredentialStore + ?Sized> CredentialStore for Arc<T> {
@@ -224,6 +225,118 @@ impl<T: OutboxStore + ?Sized> OutboxStore for Arc<T> {
         account: &AccountId,
     ) -> Result<Vec<(StatusKind, u64)>, StoreError> {
         (**self).count_by_status(account).await
+    }
+}
+
+#[async_trait]
+impl<T: SignalRecordStore + ?Sized> SignalRecordStore for Arc<T> {
+    async fn get_identity(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get_identity(account, address).await
+    }
+
+    async fn put_identity(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+        identity: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).put_identity(account, address, identity).await
+    }
+
+    async fn get_prekey(&self, account: &AccountId, id: u32) -> Result<Option<Secret>, StoreError> {
+        (**self).get_prekey(account, id).await
+    }
+
+    async fn put_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+        private_key: &Secret,
+    ) -> Result<(), StoreError> {
+        (**self).put_prekey(account, id, private_key).await
+    }
+
+    async fn remove_prekey(&self, account: &AccountId, id: u32) -> Result<bool, StoreError> {
+        (**self).remove_prekey(account, id).await
+    }
+
+    async fn prekey_stats(&self, account: &AccountId) -> Result<(u64, u32), StoreError> {
+        (**self).prekey_stats(account).await
+    }
+
+    async fn get_signed_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+    ) -> Result<Option<Secret>, StoreError> {
+        (**self).get_signed_prekey(account, id).await
+    }
+
+    async fn put_signed_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+        private_key: &Secret,
+    ) -> Result<(), StoreError> {
+        (**self).put_signed_prekey(account, id, private_key).await
+    }
+
+    async fn get_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<Option<Secret>, StoreError> {
+        (**self).get_session(account, address).await
+    }
+
+    async fn put_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+        record: &Secret,
+    ) -> Result<(), StoreError> {
+        (**self).put_session(account, address, record).await
+    }
+
+    async fn delete_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<bool, StoreError> {
+        (**self).delete_session(account, address).await
+    }
+
+    async fn get_sender_key(
+        &self,
+        account: &AccountId,
+        group: &str,
+        sender: &ProtocolAddress,
+    ) -> Result<Option<Secret>, StoreError> {
+        (**self).get_sender_key(account, group, sender).await
+    }
+
+    async fn put_sender_key(
+        &self,
+        account: &AccountId,
+        group: &str,
+        sender: &ProtocolAddress,
+        record: &Secret,
+    ) -> Result<(), StoreError> {
+        (**self)
+            .put_sender_key(account, group, sender, record)
+            .await
+    }
+
+    async fn delete_sender_keys(
+        &self,
+        account: &AccountId,
+        group: &str,
+    ) -> Result<u64, StoreError> {
+        (**self).delete_sender_keys(account, group).await
     }
 }
 

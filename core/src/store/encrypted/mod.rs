@@ -10,6 +10,7 @@ use key::{Envelope, SealingKey};
 use super::credentials::fields;
 use super::*;
 use crate::jid::Jid;
+use crate::signal::store::ProtocolAddress;
 
 /// The metadata entry holding a value sealed under the current key, checked at open so a
 /// wrong master key fails at once with [`StoreError::WrongMasterKey`].
@@ -469,6 +470,156 @@ impl<S: Store> OutboxStore for Encrypted<S> {
         account: &AccountId,
     ) -> Result<Vec<(StatusKind, u64)>, StoreError> {
         self.inner.count_by_status(account).await
+    }
+}
+
+impl<S: Store> Encrypted<S> {
+    fn unseal_option(
+        &self,
+        cell: CellRef,
+        stored: Option<Secret>,
+    ) -> Result<Option<Secret>, StoreError> {
+        stored.map(|stored| self.unseal(&cell, &stored)).transpose()
+    }
+}
+
+#[async_trait]
+impl<S: Store> SignalRecordStore for Encrypted<S> {
+    async fn get_identity(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_identity(account, address).await
+    }
+
+    async fn put_identity(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+        identity: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.put_identity(account, address, identity).await
+    }
+
+    async fn get_prekey(&self, account: &AccountId, id: u32) -> Result<Option<Secret>, StoreError> {
+        let cell = CellRef::new(PREKEYS_TABLE, account, &prekey_name(id), PRIVATE_KEY_FIELD);
+        let stored = self.inner.get_prekey(account, id).await?;
+        self.unseal_option(cell, stored)
+    }
+
+    async fn put_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+        private_key: &Secret,
+    ) -> Result<(), StoreError> {
+        let cell = CellRef::new(PREKEYS_TABLE, account, &prekey_name(id), PRIVATE_KEY_FIELD);
+        let sealed = self.seal(&cell, private_key)?;
+        self.inner.put_prekey(account, id, &sealed).await
+    }
+
+    async fn remove_prekey(&self, account: &AccountId, id: u32) -> Result<bool, StoreError> {
+        self.inner.remove_prekey(account, id).await
+    }
+
+    async fn prekey_stats(&self, account: &AccountId) -> Result<(u64, u32), StoreError> {
+        self.inner.prekey_stats(account).await
+    }
+
+    async fn get_signed_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+    ) -> Result<Option<Secret>, StoreError> {
+        let cell = CellRef::new(
+            SIGNED_PREKEYS_TABLE,
+            account,
+            &prekey_name(id),
+            PRIVATE_KEY_FIELD,
+        );
+        let stored = self.inner.get_signed_prekey(account, id).await?;
+        self.unseal_option(cell, stored)
+    }
+
+    async fn put_signed_prekey(
+        &self,
+        account: &AccountId,
+        id: u32,
+        private_key: &Secret,
+    ) -> Result<(), StoreError> {
+        let cell = CellRef::new(
+            SIGNED_PREKEYS_TABLE,
+            account,
+            &prekey_name(id),
+            PRIVATE_KEY_FIELD,
+        );
+        let sealed = self.seal(&cell, private_key)?;
+        self.inner.put_signed_prekey(account, id, &sealed).await
+    }
+
+    async fn get_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<Option<Secret>, StoreError> {
+        let cell = CellRef::new(SESSIONS_TABLE, account, &address.to_string(), RECORD_FIELD);
+        let stored = self.inner.get_session(account, address).await?;
+        self.unseal_option(cell, stored)
+    }
+
+    async fn put_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+        record: &Secret,
+    ) -> Result<(), StoreError> {
+        let cell = CellRef::new(SESSIONS_TABLE, account, &address.to_string(), RECORD_FIELD);
+        let sealed = self.seal(&cell, record)?;
+        self.inner.put_session(account, address, &sealed).await
+    }
+
+    async fn delete_session(
+        &self,
+        account: &AccountId,
+        address: &ProtocolAddress,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_session(account, address).await
+    }
+
+    async fn get_sender_key(
+        &self,
+        account: &AccountId,
+        group: &str,
+        sender: &ProtocolAddress,
+    ) -> Result<Option<Secret>, StoreError> {
+        let key = sender_key_name(group, sender);
+        let cell = CellRef::new(SENDER_KEYS_TABLE, account, &key, RECORD_FIELD);
+        let stored = self.inner.get_sender_key(account, group, sender).await?;
+        self.unseal_option(cell, stored)
+    }
+
+    async fn put_sender_key(
+        &self,
+        account: &AccountId,
+        group: &str,
+        sender: &ProtocolAddress,
+        record: &Secret,
+    ) -> Result<(), StoreError> {
+        let key = sender_key_name(group, sender);
+        let cell = CellRef::new(SENDER_KEYS_TABLE, account, &key, RECORD_FIELD);
+        let sealed = self.seal(&cell, record)?;
+        self.inner
+            .put_sender_key(account, group, sender, &sealed)
+            .await
+    }
+
+    async fn delete_sender_keys(
+        &self,
+        account: &AccountId,
+        group: &str,
+    ) -> Result<u64, StoreError> {
+        self.inner.delete_sender_keys(account, group).await
     }
 }
 

@@ -17,6 +17,7 @@ mod encrypted;
 mod maintenance;
 mod outbox;
 mod records;
+mod signal;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use outbox::{
     check_status_transitions,
 };
 pub use records::{check_app_state_keys, check_contacts, check_device_lists, check_lid_mappings};
+pub use signal::{check_signal_conversation, check_signal_records};
 
 use super::{AccountId, Credentials, MessageId, NewMessage, Secret, Store};
 use crate::curve::KeyPair;
@@ -55,6 +57,8 @@ where
     check_claim_exactly_once_under_concurrency(fresh().await).await;
     check_meta_and_schema(fresh().await).await;
     check_secret_cells(fresh().await).await;
+    check_signal_records(fresh().await).await;
+    check_signal_conversation(fresh().await).await;
 }
 
 /// An account id for tests.
